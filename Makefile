@@ -1,0 +1,40 @@
+# The README's commands as thin wrappers over cmake/ctest. Each installs any
+# missing Debian package first, so a fresh Debian 12 machine needs nothing else.
+PACKAGES := cmake clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt libuv1-dev \
+            libcjson-dev libmbedtls-dev
+JOBS ?= $(shell nproc)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TEST_DIR := build/test
+RELEASE_DIR := build/release
+
+.PHONY: all deps test demo bench clean
+
+all: deps
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing missing packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+# Sanitizer build (ASan + UBSan) for everything, plus the spec suite once
+# more on the Release build, since optimisation changes float and UB paths.
+test: deps
+	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWR_SANITIZE=ON
+	cmake --build $(TEST_DIR) -j $(JOBS)
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+	cd $(RELEASE_DIR) && ctest --output-on-failure -j $(JOBS) -R '^spec'
+	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)
+
+demo: all
+	sh samples/demo/run.sh $(RELEASE_DIR)
+
+clean:
+	rm -rf build

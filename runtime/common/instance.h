@@ -1,0 +1,183 @@
+/* Run-time objects: instances, functions, tables, memories, globals and exec
+ * envs, and the internal API that instantiates, links and calls them. The
+ * public wasm_export.h is a thin layer over this header.
+ *
+ * Ownership: an instance owns its defined functions, tables, memory and
+ * globals. An instance that imports from another instance retains it (a
+ * reference count), so exporters outlive their importers. Host objects made
+ * with rt_*_new are owned by their creator, who keeps them alive while any
+ * instance that imported them is alive. */
+#ifndef WR_INSTANCE_H
+#define WR_INSTANCE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../loader/module.h"
+
+/* One operand / local: every wasm value (but v128) fits one 8-byte slot.
+ * i32 and f32 live in the low 4 bytes; the upper bytes are then undefined. */
+typedef union Slot {
+    int32_t i32;
+    uint32_t u32;
+    int64_t i64;
+    uint64_t u64;
+    float f32;
+    double f64;
+    void *ref; /* funcref: WasmFunc *; externref: host value; NULL = null */
+} Slot;
+
+typedef struct WASMExecEnv WasmExecEnv;
+typedef struct WASMModuleInstanceCommon WasmInstance;
+
+/* Raw host function: one 8-byte slot per param; results written from
+ * args[0]. Reports failure with rt_set_exception on the env's instance. */
+typedef void (*HostFuncRaw)(WasmExecEnv *env, uint64_t *args);
+
+/* A function instance: a wasm function of an instance, or a host function. */
+typedef struct WASMFunctionInstanceCommon {
+    const FuncType *type;
+    WasmInstance *inst; /* owning instance; NULL for a host function */
+    const Func *func; /* defined wasm function, NULL for a host function */
+    HostFuncRaw host_fn;
+    void *attachment; /* host functions: given back through the exec env */
+    uint32_t func_index; /* index in the owner's function space */
+} WasmFunc;
+
+typedef struct WasmMemory {
+    uint8_t *data;
+    uint64_t size; /* bytes = pages * 64 KiB */
+    uint32_t pages;
+    uint32_t max_pages; /* effective maximum: limits.max or 65536 */
+    bool has_max;
+    bool shared;
+} WasmMemory;
+
+typedef struct WasmTable {
+    uint8_t elem_type;
+    uint32_t size;
+    uint32_t max; /* effective maximum */
+    bool has_max;
+    void **elems; /* WasmFunc * (funcref) or host value (externref) */
+} WasmTable;
+
+typedef struct WasmGlobal {
+    GlobalType type;
+    Slot value;
+} WasmGlobal;
+
+/* An instance is handed out as wasm_module_inst_t. */
+struct WASMModuleInstanceCommon {
+    const WasmModule *module;
+    /* Index spaces; imported entries point into their exporters. */
+    WasmFunc **funcs;
+    WasmTable **tables;
+    WasmMemory *memory; /* memory 0, or NULL */
+    WasmGlobal **globals;
+    /* Storage of what this instance defines. */
+    WasmFunc *own_funcs;
+    WasmTable *own_tables;
+    WasmMemory own_memory;
+    WasmGlobal *own_globals;
+    /* Passive segments dropped (and active ones, after instantiation). */
+    uint8_t *elem_dropped;
+    uint8_t *data_dropped;
+    /* Instances this one imports from: retained, released on free. */
+    WasmInstance **deps;
+    uint32_t n_deps;
+    uint32_t refcount;
+    bool has_exception;
+    char exception[128];
+    WasmExecEnv *default_env; /* created lazily by rt_invoke */
+    void *custom_data;
+};
+
+/* A call frame record of the interpreter. Records live at the top end of the
+ * exec env's stack buffer and grow down, toward the value stack. */
+typedef struct CallFrame {
+    const uint32_t *ret_ip; /* NULL marks a host->wasm entry */
+    Slot *fp; /* caller's frame base */
+    WasmInstance *inst; /* caller's instance */
+} CallFrame;
+
+/* An exec env: one thread's stack. Used by one thread at a time. */
+struct WASMExecEnv {
+    WasmInstance *module_inst;
+    uint8_t *stack_buf;
+    uint32_t stack_size;
+    Slot *value_top; /* first free value slot (valid while not running) */
+    CallFrame *frame_top; /* lowest used frame record */
+    Slot *value_base;
+    CallFrame *frame_limit; /* one past the highest frame record */
+    /* Set from any thread to stop the running call at the next function
+     * entry or loop back-edge (terminate, timeout, watchdog). */
+    atomic_int interrupt;
+    void *attachment; /* of the host function being called */
+    void *user_data;
+};
+
+/* ---- host objects (owned by their creator) ---- */
+FuncType *rt_functype_new(const uint8_t *params, uint32_t n_params, const uint8_t *results,
+                          uint32_t n_results);
+void rt_functype_free(FuncType *t);
+WasmFunc *rt_host_func_new(const FuncType *type, HostFuncRaw fn, void *attachment);
+void rt_host_func_free(WasmFunc *f);
+WasmMemory *rt_memory_new(uint32_t min_pages, uint32_t max_pages, bool has_max, bool shared);
+void rt_memory_free(WasmMemory *mem);
+WasmTable *rt_table_new(uint8_t elem_type, uint32_t min, uint32_t max, bool has_max);
+void rt_table_free(WasmTable *t);
+WasmGlobal *rt_global_new(uint8_t val_type, bool is_mutable, Slot value);
+void rt_global_free(WasmGlobal *g);
+
+/* ---- linking and instantiation ---- */
+typedef struct RtExtern {
+    uint8_t kind; /* EXT_* */
+    union {
+        WasmFunc *func;
+        WasmTable *table;
+        WasmMemory *memory;
+        WasmGlobal *global;
+    } u;
+    WasmInstance *owner; /* exporting instance to retain, or NULL for host objects */
+} RtExtern;
+
+/* Finds an import; false means "unknown import". The instantiator checks the
+ * extern's kind and type ("incompatible import type"). */
+typedef bool (*RtImportResolver)(void *user, const char *module_name, const char *field_name,
+                                 RtExtern *out);
+
+/* Instantiate: resolve and check imports, create memory/tables/globals,
+ * apply active segments in spec order, run the start function. On failure
+ * returns NULL with the reason in err ("unknown import", "incompatible
+ * import type", trap text for segment or start traps). Writes into imported
+ * tables/memories made before a trap stay, as the spec requires. */
+WasmInstance *rt_instantiate(const WasmModule *m, RtImportResolver resolver, void *user,
+                             char *err, uint32_t err_size);
+/* Drops the caller's reference; frees when no importer retains it. */
+void rt_instance_release(WasmInstance *inst);
+bool rt_instance_find_export(WasmInstance *inst, const char *name, RtExtern *out);
+
+/* ---- exec envs and calls ---- */
+WasmExecEnv *rt_exec_env_create(WasmInstance *inst, uint32_t stack_size);
+void rt_exec_env_destroy(WasmExecEnv *env);
+/* Call f with args in args_results[0..n_params), results written back to
+ * args_results[0..n_results). The exception, if any, is set on
+ * env->module_inst and false is returned. */
+bool rt_call(WasmExecEnv *env, WasmFunc *f, Slot *args_results);
+/* rt_call on inst's default exec env (created on first use). */
+bool rt_invoke(WasmInstance *inst, WasmFunc *f, Slot *args_results);
+
+/* ---- exceptions ---- */
+void rt_set_exception(WasmInstance *inst, const char *msg);
+void rt_clear_exception(WasmInstance *inst);
+/* The message without any prefix, or NULL. */
+const char *rt_get_exception(const WasmInstance *inst);
+
+/* ---- memory and tables (shared by interpreter and instantiation) ---- */
+/* Grow by delta pages; returns the old page count or -1. */
+int32_t rt_memory_grow(WasmMemory *mem, uint32_t delta);
+/* Grow by delta entries set to init; returns the old size or -1. */
+int32_t rt_table_grow(WasmTable *t, uint32_t delta, void *init);
+
+#endif
