@@ -149,6 +149,32 @@ static double f64_max(double a, double b)
     return a > b ? a : b;
 }
 
+/* Rounding: a NaN operand must come back quiet (an "arithmetic" NaN), which
+ * the C library's rounding functions do not promise for signaling NaNs. */
+static float f32_round(float x, int how)
+{
+    if (isnan(x))
+        return x + x;
+    switch (how) {
+    case 0: return ceilf(x);
+    case 1: return floorf(x);
+    case 2: return truncf(x);
+    default: return nearbyintf(x);
+    }
+}
+
+static double f64_round(double x, int how)
+{
+    if (isnan(x))
+        return x + x;
+    switch (how) {
+    case 0: return ceil(x);
+    case 1: return floor(x);
+    case 2: return trunc(x);
+    default: return nearbyint(x);
+    }
+}
+
 /* Saturating truncations: NaN -> 0, out of range -> the nearest bound. */
 static int32_t sat_i32_f64(double x)
 {
@@ -807,10 +833,10 @@ dispatch:
     OP(F32_GE): S(1).u32 = S(2).f32 >= S(3).f32; ip += 4; NEXT();
     OP(F32_ABS): S(1).u32 = S(2).u32 & 0x7fffffffu; ip += 3; NEXT();
     OP(F32_NEG): S(1).u32 = S(2).u32 ^ 0x80000000u; ip += 3; NEXT();
-    OP(F32_CEIL): S(1).f32 = ceilf(S(2).f32); ip += 3; NEXT();
-    OP(F32_FLOOR): S(1).f32 = floorf(S(2).f32); ip += 3; NEXT();
-    OP(F32_TRUNC): S(1).f32 = truncf(S(2).f32); ip += 3; NEXT();
-    OP(F32_NEAREST): S(1).f32 = nearbyintf(S(2).f32); ip += 3; NEXT();
+    OP(F32_CEIL): S(1).f32 = f32_round(S(2).f32, 0); ip += 3; NEXT();
+    OP(F32_FLOOR): S(1).f32 = f32_round(S(2).f32, 1); ip += 3; NEXT();
+    OP(F32_TRUNC): S(1).f32 = f32_round(S(2).f32, 2); ip += 3; NEXT();
+    OP(F32_NEAREST): S(1).f32 = f32_round(S(2).f32, 3); ip += 3; NEXT();
     OP(F32_SQRT): S(1).f32 = sqrtf(S(2).f32); ip += 3; NEXT();
     OP(F32_ADD): S(1).f32 = S(2).f32 + S(3).f32; ip += 4; NEXT();
     OP(F32_SUB): S(1).f32 = S(2).f32 - S(3).f32; ip += 4; NEXT();
@@ -832,10 +858,10 @@ dispatch:
     OP(F64_GE): S(1).u32 = S(2).f64 >= S(3).f64; ip += 4; NEXT();
     OP(F64_ABS): S(1).u64 = S(2).u64 & 0x7fffffffffffffffull; ip += 3; NEXT();
     OP(F64_NEG): S(1).u64 = S(2).u64 ^ 0x8000000000000000ull; ip += 3; NEXT();
-    OP(F64_CEIL): S(1).f64 = ceil(S(2).f64); ip += 3; NEXT();
-    OP(F64_FLOOR): S(1).f64 = floor(S(2).f64); ip += 3; NEXT();
-    OP(F64_TRUNC): S(1).f64 = trunc(S(2).f64); ip += 3; NEXT();
-    OP(F64_NEAREST): S(1).f64 = nearbyint(S(2).f64); ip += 3; NEXT();
+    OP(F64_CEIL): S(1).f64 = f64_round(S(2).f64, 0); ip += 3; NEXT();
+    OP(F64_FLOOR): S(1).f64 = f64_round(S(2).f64, 1); ip += 3; NEXT();
+    OP(F64_TRUNC): S(1).f64 = f64_round(S(2).f64, 2); ip += 3; NEXT();
+    OP(F64_NEAREST): S(1).f64 = f64_round(S(2).f64, 3); ip += 3; NEXT();
     OP(F64_SQRT): S(1).f64 = sqrt(S(2).f64); ip += 3; NEXT();
     OP(F64_ADD): S(1).f64 = S(2).f64 + S(3).f64; ip += 4; NEXT();
     OP(F64_SUB): S(1).f64 = S(2).f64 - S(3).f64; ip += 4; NEXT();

@@ -33,6 +33,7 @@ typedef struct Loader {
     const uint8_t *names;
     uint32_t names_size;
     bool in_sections; /* past the header */
+    bool translate_failed; /* err already holds the translator's message */
     bool has_code_section;
     bool has_data_section;
 } Loader;
@@ -896,7 +897,7 @@ static bool check_body_end(Loader *ld, const Func *f)
 /* codesec -> vec(code); code -> size:u32 func; func -> vec(locals) expr.
  * Each body is translated as soon as it is read; the translator writes its
  * own message into err. */
-static bool read_code_section(Loader *ld, bool *out_translate_failed)
+static bool read_code_section(Loader *ld)
 {
     WasmModule *m = ld->m;
     uint32_t n;
@@ -913,7 +914,7 @@ static bool read_code_section(Loader *ld, bool *out_translate_failed)
             || !check_body_end(ld, f))
             return false;
         if (!ld_translate_function(m, i, ld->err, ld->err_size)) {
-            *out_translate_failed = true;
+            ld->translate_failed = true;
             return false;
         }
     }
@@ -1044,7 +1045,7 @@ static const uint8_t section_rank[13] = {
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10,
 };
 
-static bool read_section_body(Loader *ld, uint8_t id, uint32_t size, bool *out_translate_failed)
+static bool read_section_body(Loader *ld, uint8_t id, uint32_t size)
 {
     switch (id) {
     case 0: return read_custom_section(ld, size);
@@ -1059,7 +1060,7 @@ static bool read_section_body(Loader *ld, uint8_t id, uint32_t size, bool *out_t
     case 9: return read_elem_section(ld);
     case 10:
         ld->has_code_section = true;
-        return read_code_section(ld, out_translate_failed);
+        return read_code_section(ld);
     case 11:
         ld->has_data_section = true;
         return read_data_section(ld);
@@ -1069,7 +1070,7 @@ static bool read_section_body(Loader *ld, uint8_t id, uint32_t size, bool *out_t
 
 /* module -> section*; section -> id:u8 size:u32 content, where the content's
  * decoder must consume exactly size bytes */
-static bool read_sections(Loader *ld, bool *out_translate_failed)
+static bool read_sections(Loader *ld)
 {
     uint8_t last_rank = 0;
 
@@ -1088,9 +1089,9 @@ static bool read_sections(Loader *ld, bool *out_translate_failed)
         if (!read_len(ld, &size))
             return false;
         start = ld->r.pos;
-        if (!read_section_body(ld, id, size, out_translate_failed))
+        if (!read_section_body(ld, id, size))
             return false;
-        if (ld->r.pos != start + size)
+        if ((uint32_t)(ld->r.pos - start) != size)
             return fail(ld, "section size mismatch (section %u)", id);
     }
     return true;
@@ -1139,7 +1140,6 @@ static void report_error(const Loader *ld)
 WasmModule *ld_load(const uint8_t *buf, uint32_t size, char *err, uint32_t err_size)
 {
     Loader ld;
-    bool translate_failed = false;
 
     memset(&ld, 0, sizeof ld);
     ld.err = err;
@@ -1153,12 +1153,12 @@ WasmModule *ld_load(const uint8_t *buf, uint32_t size, char *err, uint32_t err_s
     if (!read_header(&ld))
         goto fail;
     ld.in_sections = true;
-    if (!read_sections(&ld, &translate_failed) || !check_module(&ld))
+    if (!read_sections(&ld) || !check_module(&ld))
         goto fail;
     read_name_section(&ld);
     return ld.m;
 fail:
-    if (!translate_failed && ld.r.error)
+    if (!ld.translate_failed && ld.r.error)
         report_error(&ld);
     ld_unload(ld.m);
     return NULL;

@@ -61,6 +61,12 @@ typedef struct Translator {
     char *err;
     uint32_t err_size;
     bool failed;
+    bool malformed; /* the error is a decoding one, not a validation one */
+    /* Block depth bookkeeping for decoding the rest of an invalid body: a
+     * block opener that failed before its frame was pushed, and the opcode
+     * being translated when the error struck. */
+    uint32_t unclosed_blocks;
+    uint8_t current_op;
 
     uint32_t n_locals;
     uint8_t *local_types;
@@ -112,13 +118,21 @@ static bool fail_index(Translator *t, const char *what, uint32_t index)
     return false;
 }
 
+/* Decoding errors (the binary is malformed) as opposed to validation ones. */
+static bool fail_malformed(Translator *t, const char *msg)
+{
+    if (!t->failed)
+        t->malformed = true;
+    return fail(t, msg);
+}
+
 /* A read past the body is reported in the suite's wording for bodies. */
 static bool fail_read(Translator *t)
 {
     const char *msg = t->r.error ? t->r.error : "unexpected end";
     if (strcmp(msg, "unexpected end") == 0)
         msg = "unexpected end of section or function";
-    return fail(t, msg);
+    return fail_malformed(t, msg);
 }
 
 /* Makes room for one more element of size elem in *arr (capacity *cap). */
@@ -525,6 +539,7 @@ static bool op_block(Translator *t, uint8_t kind)
 {
     BlockType bt;
     Entry cond = {VT_I32, 0};
+    t->unclosed_blocks = 1; /* until its frame is pushed */
     if (!read_block_type(t, &bt))
         return false;
     if (kind == CTRL_IF && !pop_expect(t, VT_I32, &cond))
@@ -535,6 +550,7 @@ static bool op_block(Translator *t, uint8_t kind)
     canonicalize_all(t);
     if (!push_ctrl(t, kind, &bt))
         return false;
+    t->unclosed_blocks = 0;
     Ctrl *c = top_ctrl(t);
     c->emit_dead = dead;
     t->fold_word = NO_POS;
@@ -1011,14 +1027,15 @@ static bool op_select(Translator *t, bool typed)
     uint8_t want = VT_UNKNOWN;
     if (typed) {
         uint32_t n;
-        if (!rd_u32(&t->r, &n))
+        const uint8_t *types;
+        if (!rd_u32(&t->r, &n) || !rd_bytes(&t->r, n, &types))
             return fail_read(t);
+        for (uint32_t i = 0; i < n; i++)
+            if (!is_value_type(types[i]))
+                return fail_malformed(t, "malformed value type");
         if (n != 1)
             return fail(t, "invalid result arity");
-        if (!rd_u8(&t->r, &want))
-            return fail_read(t);
-        if (!is_value_type(want))
-            return fail(t, "malformed value type");
+        want = types[0];
     }
     if (!pop_expect(t, VT_I32, &cond) || !pop_expect(t, want, &b) || !pop_expect(t, want, &a))
         return false;
@@ -1092,7 +1109,7 @@ static bool read_zero_byte(Translator *t)
     if (!rd_u8(&t->r, &b))
         return fail_read(t);
     if (b != 0)
-        return fail(t, "zero byte expected");
+        return fail_malformed(t, "zero byte expected");
     return true;
 }
 
@@ -1136,7 +1153,7 @@ static bool read_data_index(Translator *t, uint32_t *out)
     if (!rd_u32(&t->r, out))
         return fail_read(t);
     if (!t->m->has_data_count)
-        return fail(t, "data count section required");
+        return fail_malformed(t, "data count section required");
     return true;
 }
 
@@ -1196,7 +1213,7 @@ static bool op_ref_null(Translator *t)
     if (!rd_u8(&t->r, &rt))
         return fail_read(t);
     if (!vt_is_ref(rt))
-        return fail(t, "malformed reference type");
+        return fail_malformed(t, "malformed reference type");
     emit_producer(t, IOP_REF_NULL, rt);
     return !t->failed;
 }
@@ -1318,8 +1335,13 @@ static bool op_table_copy(Translator *t)
 static bool op_table_init(Translator *t)
 {
     uint32_t seg, x;
-    if (!read_elem(t, &seg) || !read_table(t, &x))
+    if (!rd_u32(&t->r, &seg))
+        return fail_read(t);
+    /* The table is checked before the segment, as the reference does. */
+    if (!read_table(t, &x))
         return false;
+    if (seg >= t->m->n_elems)
+        return fail_index(t, "unknown elem segment", seg);
     if (t->m->table_types[x].elem_type != t->m->elems[seg].elem_type)
         return fail(t, "type mismatch: table.init element type");
     if (!emit_three(t, IOP_TABLE_INIT, VT_I32, VT_I32, VT_I32))
@@ -1454,7 +1476,7 @@ static const NumOp sat_ops[8] = {
 static bool op_numeric(Translator *t, const NumOp *op)
 {
     if (op->arity == 0)
-        return fail(t, "illegal opcode");
+        return fail_malformed(t, "illegal opcode");
     if (op->iop == IOP_COUNT) {
         /* reinterpret: retype the top entry in place */
         Entry e;
@@ -1493,7 +1515,7 @@ static bool op_prefix_fc(Translator *t)
     case 15: return op_table_grow(t);
     case 16: return op_table_size(t);
     case 17: return op_table_fill(t);
-    default: return fail(t, "illegal opcode");
+    default: return fail_malformed(t, "illegal opcode");
     }
 }
 
@@ -1525,7 +1547,7 @@ static bool op_memory(Translator *t, uint8_t op)
     case 0x3E: return op_store(t, IOP_I64_STORE32, VT_I64, 2);
     case 0x3F: return op_memory_size_grow(t, false);
     case 0x40: return op_memory_size_grow(t, true);
-    default: return fail(t, "illegal opcode");
+    default: return fail_malformed(t, "illegal opcode");
     }
 }
 
@@ -1587,7 +1609,7 @@ static bool translate_op(Translator *t, uint8_t op)
     case 0xD1: return op_ref_is_null(t);
     case 0xD2: return op_ref_func(t);
     case 0xFC: return op_prefix_fc(t);
-    default: return fail(t, "illegal opcode");
+    default: return fail_malformed(t, "illegal opcode");
     }
 }
 
@@ -1616,9 +1638,9 @@ static bool read_locals(Translator *t)
         }
         total += n;
         if (total > WR_MAX_LOCALS)
-            return fail(t, "too many locals");
+            return fail_malformed(t, "too many locals");
         if (!is_value_type(type))
-            return fail(t, "malformed value type");
+            return fail_malformed(t, "malformed value type");
     }
     t->n_locals = (uint32_t)total;
     t->local_types = mem_alloc(total ? total : 1);
@@ -1652,14 +1674,123 @@ static bool translate_body(Translator *t)
         uint8_t op;
         if (!rd_u8(&t->r, &op))
             return fail_read(t);
+        t->current_op = op;
         if (!translate_op(t, op))
             return false;
     }
     if (t->failed)
         return false;
     if (t->r.pos != t->r.end)
-        return fail(t, "section size mismatch: bytes after the function's end");
+        return fail_malformed(t, "section size mismatch: bytes after the function's end");
     return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* decoding the rest of an invalid body                                 */
+/* ------------------------------------------------------------------ */
+
+/* blocktype -> 0x40 | valtype | typeidx:s33, decoded without checks */
+static bool skip_block_type(Reader *r)
+{
+    int64_t idx;
+    if (r->pos < r->end && (*r->pos == 0x40 || is_value_type(*r->pos))) {
+        r->pos++;
+        return true;
+    }
+    return rd_sleb(r, 33, &idx);
+}
+
+static bool skip_u32s(Reader *r, unsigned n)
+{
+    uint32_t v;
+    for (unsigned i = 0; i < n; i++)
+        if (!rd_u32(r, &v))
+            return false;
+    return true;
+}
+
+static bool skip_zero_bytes(Translator *t, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (!read_zero_byte(t))
+            return false;
+    return true;
+}
+
+/* 0xFC subop immediates */
+static bool skip_prefix_fc(Translator *t)
+{
+    uint32_t sub;
+    Reader *r = &t->r;
+    if (!rd_u32(r, &sub))
+        return false;
+    if (sub < 8)
+        return true;
+    switch (sub) {
+    case 8: return skip_u32s(r, 1) && skip_zero_bytes(t, 1);
+    case 10: return skip_zero_bytes(t, 2);
+    case 11: return skip_zero_bytes(t, 1);
+    case 12: case 14: return skip_u32s(r, 2);
+    case 9: case 13: case 15: case 16: case 17: return skip_u32s(r, 1);
+    default: return fail_malformed(t, "illegal opcode");
+    }
+}
+
+/* Decodes one instruction's immediates, tracking block depth. */
+static bool skip_instruction(Translator *t, uint8_t op, uint32_t *depth)
+{
+    Reader *r = &t->r;
+    uint32_t n, u;
+    int64_t v;
+    const uint8_t *p;
+    uint8_t b;
+
+    if ((op >= 0x45 && op <= 0xC4) || op <= 0x01 || op == 0x05 || op == 0x0F || op == 0x1A ||
+        op == 0x1B || op == 0xD1)
+        return true;
+    if (op >= 0x28 && op <= 0x3E)
+        return skip_u32s(r, 2);
+    if (op >= 0x20 && op <= 0x26)
+        return skip_u32s(r, 1);
+    switch (op) {
+    case 0x02: case 0x03: case 0x04: (*depth)++; return skip_block_type(r);
+    case 0x0B: (*depth)--; return true;
+    case 0x0C: case 0x0D: case 0x10: case 0xD2: return skip_u32s(r, 1);
+    case 0x11: return skip_u32s(r, 2);
+    case 0x0E: return rd_u32(r, &n) && n < rd_remaining(r) && skip_u32s(r, n + 1);
+    case 0x1C: return rd_u32(r, &n) && rd_bytes(r, n, &p);
+    case 0x3F: case 0x40: return skip_zero_bytes(t, 1);
+    case 0x41: return rd_sleb(r, 32, &v);
+    case 0x42: return rd_sleb(r, 64, &v);
+    case 0x43: return rd_fixed32(r, &u);
+    case 0x44: return rd_bytes(r, 8, &p);
+    case 0xD0: return rd_u8(r, &b);
+    case 0xFC: return skip_prefix_fc(t);
+    default: return fail_malformed(t, "illegal opcode");
+    }
+}
+
+/* After a validation error the rest of the body is still decoded: a
+ * malformed encoding anywhere in it is reported instead, as the spec decodes
+ * a whole module before validating it. */
+static void decode_rest_of_body(Translator *t)
+{
+    /* Every failure inside `end` happens before its frame is popped. */
+    uint32_t depth = t->n_ctrls + t->unclosed_blocks - (t->current_op == 0x0B ? 1 : 0);
+    /* fail_malformed only records a first error: clear the flag so that a
+     * decoding error found now replaces the validation one. */
+    t->failed = false;
+    while (depth > 0 && !t->malformed) {
+        uint8_t op;
+        if (!rd_u8(&t->r, &op) || !skip_instruction(t, op, &depth)) {
+            if (!t->malformed)
+                fail_read(t);
+            break;
+        }
+    }
+    if (!t->malformed && depth == 0 && t->r.pos != t->r.end)
+        fail_malformed(t, "section size mismatch: bytes after the function's end");
+    t->failed = true;
 }
 
 /* Spill slots follow the operand stack, whose height is known only now. */
@@ -1693,6 +1824,13 @@ bool ld_translate_function(WasmModule *m, uint32_t def_index, char *err, uint32_
     rd_init(&t.r, f->body, f->body_size);
 
     bool ok = translate_body(&t);
+    if (!ok && !t.malformed && t.n_ctrls > 0) {
+        char saved[160];
+        rt_set_error(saved, sizeof saved, "%s", err ? err : "");
+        decode_rest_of_body(&t);
+        if (!t.malformed)
+            rt_set_error(err, err_size, "%s", saved);
+    }
     if (ok) {
         fix_spill_words(&t);
         f->n_locals = t.n_locals;

@@ -16,14 +16,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/error.h" /* WR_PRINTF */
 #include "common/instance.h"
 #include "loader/module.h"
-
-#if defined(__GNUC__) || defined(__clang__)
-#define PRINTF_LIKE(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
-#else
-#define PRINTF_LIKE(fmt_idx, arg_idx)
-#endif
 
 enum {
     MSG_SIZE = 1024, /* a failure description */
@@ -50,8 +45,8 @@ typedef enum Outcome {
     OUT_ERROR, /* a module or register command that failed: printed, exit status 1 */
 } Outcome;
 
-static Outcome say(Outcome out, char *msg, const char *fmt, ...) PRINTF_LIKE(3, 4);
-static bool failed(char *msg, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static Outcome say(Outcome out, char *msg, const char *fmt, ...) WR_PRINTF(3, 4);
+static bool failed(char *msg, const char *fmt, ...) WR_PRINTF(2, 3);
 
 /* Writes a description of the outcome into msg (MSG_SIZE bytes). */
 static Outcome say(Outcome out, char *msg, const char *fmt, ...)
@@ -280,9 +275,12 @@ static bool spectest_lookup(Spectest *h, const char *field, RtExtern *out)
     if (strcmp(field, "table") == 0) {
         out->kind = EXT_TABLE;
         out->u.table = h->table;
-    } else if (strcmp(field, "memory") == 0 || strcmp(field, "shared_memory") == 0) {
+    } else if (strcmp(field, "memory") == 0) {
         out->kind = EXT_MEMORY;
-        out->u.memory = field[0] == 'm' ? h->memory : h->shared_memory;
+        out->u.memory = h->memory;
+    } else if (strcmp(field, "shared_memory") == 0) {
+        out->kind = EXT_MEMORY;
+        out->u.memory = h->shared_memory;
     } else {
         return false;
     }
@@ -591,10 +589,12 @@ static void format_slot(uint8_t type, Slot v, char *buf, size_t size)
         break;
     case VT_F64: snprintf(buf, size, "f64:%.17g (0x%016" PRIx64 ")", v.f64, v.u64); break;
     default:
-        if (v.ref)
-            snprintf(buf, size, "%s:%p", type_name(type), v.ref);
-        else
+        if (!v.ref)
             snprintf(buf, size, "%s:null", type_name(type));
+        else if (type == VT_EXTERNREF) /* undo the +1 of parse_ref */
+            snprintf(buf, size, "externref:%" PRIuPTR, (uintptr_t)v.ref - 1);
+        else
+            snprintf(buf, size, "%s:%p", type_name(type), v.ref);
         break;
     }
 }
@@ -1197,10 +1197,11 @@ static bool collect(PathList *l, const char *arg, const Options *opt)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: wasm-spectest [-v] [--skip-simd] FILE.json|FOLDER...\n"
-           "  A FOLDER means its *.json files and those of its subfolders.\n"
-           "  -v           trace every command and the spectest print calls\n"
-           "  --skip-simd  leave out simd_* files and folders\n");
+    fprintf(stderr,
+            "usage: wasm-spectest [-v] [--skip-simd] FILE.json|FOLDER...\n"
+            "  A FOLDER means its *.json files and those of its subfolders.\n"
+            "  -v           trace every command and the spectest print calls\n"
+            "  --skip-simd  leave out simd_* files and folders\n");
 }
 
 int main(int argc, char **argv)
