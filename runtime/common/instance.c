@@ -841,6 +841,12 @@ void rt_instance_release(WasmInstance *inst)
 
 bool rt_instance_find_export(WasmInstance *inst, const char *name, RtExtern *out)
 {
+    return rt_instance_find_export_n(inst, name, (uint32_t)strlen(name), out);
+}
+
+bool rt_instance_find_export_n(WasmInstance *inst, const char *name, uint32_t len,
+                               RtExtern *out)
+{
     const WasmModule *m = inst->module;
     uint32_t i;
 
@@ -848,7 +854,7 @@ bool rt_instance_find_export(WasmInstance *inst, const char *name, RtExtern *out
     for (i = 0; i < m->n_exports; i++) {
         const Export *e = &m->exports[i];
 
-        if (strcmp(e->name, name) != 0)
+        if (e->name_len != len || memcmp(e->name, name, len) != 0)
             continue;
         out->kind = e->kind;
         out->owner = inst;

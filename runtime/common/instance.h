@@ -157,6 +157,9 @@ WasmInstance *rt_instantiate(const WasmModule *m, RtImportResolver resolver, voi
 /* Drops the caller's reference; frees when no importer retains it. */
 void rt_instance_release(WasmInstance *inst);
 bool rt_instance_find_export(WasmInstance *inst, const char *name, RtExtern *out);
+/* The same for a name of len bytes, which may hold NUL bytes. */
+bool rt_instance_find_export_n(WasmInstance *inst, const char *name, uint32_t len,
+                               RtExtern *out);
 
 /* ---- exec envs and calls ---- */
 WasmExecEnv *rt_exec_env_create(WasmInstance *inst, uint32_t stack_size);

@@ -332,6 +332,19 @@ static bool read_const_global_get(Loader *ld, ConstExpr *out, uint8_t *out_type)
     return true;
 }
 
+/* simd const -> 0xFD 12:u32 byte^16 (v128.const). It is constant, but
+ * ConstExpr has no 16-byte payload, so modules using it are refused. */
+static bool read_const_simd(Loader *ld)
+{
+    uint32_t sub;
+
+    if (!rd_u32(&ld->r, &sub))
+        return false;
+    if (sub == 12)
+        return fail(ld, "v128.const in a constant expression is not supported");
+    return fail(ld, "constant expression required (opcode 0xfd %u)", sub);
+}
+
 /* constinstr -> 0x41 i32 | 0x42 i64 | 0x43 f32 | 0x44 f64 | 0xD0 reftype
  *             | 0xD2 funcidx | 0x23 globalidx */
 static bool read_const_instr(Loader *ld, uint8_t op, ConstExpr *out, uint8_t *out_type)
@@ -367,8 +380,8 @@ static bool read_const_instr(Loader *ld, uint8_t op, ConstExpr *out, uint8_t *ou
         return read_const_global_get(ld, out, out_type);
     case 0x05: /* `else` ends an instruction sequence that needed `end` */
         return fail(ld, "END opcode expected");
-    case 0xFD: /* v128.const: ConstExpr has no 16-byte payload */
-        return fail(ld, "v128 constant expressions are not supported");
+    case 0xFD:
+        return read_const_simd(ld);
     }
     if (is_opcode(op))
         return fail(ld, "constant expression required (opcode 0x%02x)", op);
@@ -406,6 +419,7 @@ static bool read_const_expr(Loader *ld, uint8_t want_type, ConstExpr *out)
  * Type, import and function sections
  * ------------------------------------------------------------------------ */
 
+/* argv cells of one value: a reference travels as a host pointer. */
 static uint32_t val_cells(uint8_t t)
 {
     switch (t) {
@@ -718,6 +732,7 @@ static bool read_export_section(Loader *ld)
         if (!read_name_slice(ld, &names[i].p, &names[i].n))
             goto fail;
         e->name = copy_name(names[i].p, names[i].n);
+        e->name_len = names[i].n;
         if (!e->name) {
             fail(ld, "out of memory");
             goto fail;
@@ -1045,6 +1060,7 @@ static const uint8_t section_rank[13] = {
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10,
 };
 
+/* section content, by id; custom sections need their size to skip the payload */
 static bool read_section_body(Loader *ld, uint8_t id, uint32_t size)
 {
     switch (id) {
@@ -1107,6 +1123,11 @@ static bool check_module(Loader *ld)
         return fail(ld, "function and code section have inconsistent lengths");
     if (m->has_data_count && m->data_count > 0 && !ld->has_data_section)
         return fail(ld, "data count and data section have inconsistent lengths");
+    if (m->data_refs_without_count > 0) {
+        if (m->n_data > 0)
+            return fail(ld, "data count section required");
+        return fail(ld, "unknown data segment %u", m->data_refs_without_count - 1);
+    }
     return alloc_declared(ld);
 }
 

@@ -111,7 +111,8 @@ typedef struct Import {
 } Import;
 
 typedef struct Export {
-    char *name;
+    char *name; /* NUL-terminated copy; may hold NUL bytes itself */
+    uint32_t name_len;
     uint8_t kind;
     uint32_t index;
 } Export;
@@ -193,6 +194,11 @@ typedef struct WASMModuleCommon {
 
     bool has_data_count;
     uint32_t data_count;
+    /* Highest data index + 1 that code used (memory.init, data.drop) while
+     * no data count section was present; judged once the data section is
+     * known: "data count section required" when there are data segments,
+     * "unknown data segment" when there are none. */
+    uint32_t data_refs_without_count;
     uint32_t n_data;
     DataSegment *data;
 

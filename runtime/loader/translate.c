@@ -1148,22 +1148,30 @@ static bool emit_three(Translator *t, IopCode op, uint8_t ta, uint8_t tb, uint8_
     return true;
 }
 
+/* Without a data count section the segment count is unknown until the data
+ * section, after the code: the index is recorded and judged there. */
 static bool read_data_index(Translator *t, uint32_t *out)
 {
     if (!rd_u32(&t->r, out))
         return fail_read(t);
-    if (!t->m->has_data_count)
-        return fail_malformed(t, "data count section required");
+    if (!t->m->has_data_count && *out >= t->m->data_refs_without_count)
+        t->m->data_refs_without_count = *out + 1;
+    return true;
+}
+
+static bool check_data_index(Translator *t, uint32_t seg)
+{
+    if (t->m->has_data_count && seg >= t->m->data_count)
+        return fail_index(t, "unknown data segment", seg);
     return true;
 }
 
 static bool op_memory_init(Translator *t)
 {
     uint32_t seg;
-    if (!read_data_index(t, &seg) || !read_zero_byte(t) || !need_memory(t))
+    if (!read_data_index(t, &seg) || !read_zero_byte(t) || !need_memory(t) ||
+        !check_data_index(t, seg))
         return false;
-    if (seg >= t->m->data_count)
-        return fail_index(t, "unknown data segment", seg);
     if (!emit_three(t, IOP_MEMORY_INIT, VT_I32, VT_I32, VT_I32))
         return false;
     if (!is_dead(t))
@@ -1174,10 +1182,8 @@ static bool op_memory_init(Translator *t)
 static bool op_data_drop(Translator *t)
 {
     uint32_t seg;
-    if (!read_data_index(t, &seg))
+    if (!read_data_index(t, &seg) || !check_data_index(t, seg))
         return false;
-    if (seg >= t->m->data_count)
-        return fail_index(t, "unknown data segment", seg);
     if (!is_dead(t)) {
         emit_op(t, IOP_DATA_DROP);
         emit_word(t, seg);
