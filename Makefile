@@ -11,7 +11,7 @@ RELEASE_DIR := build/release
 
 all: deps
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release
-	cmake --build $(RELEASE_DIR) -j $(JOBS)
+	cmake --build $(RELEASE_DIR) -j $(JOBS) -- --no-print-directory
 
 deps:
 	@missing=""; for p in $(PACKAGES); do \
@@ -29,7 +29,7 @@ test: deps
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWR_SANITIZE=ON
 	cmake --build $(TEST_DIR) -j $(JOBS)
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release
-	cmake --build $(RELEASE_DIR) -j $(JOBS)
+	cmake --build $(RELEASE_DIR) -j $(JOBS) -- --no-print-directory
 	cd $(RELEASE_DIR) && ctest --output-on-failure -j $(JOBS) -R '^spec'
 	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)
 

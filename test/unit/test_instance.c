@@ -190,8 +190,8 @@ static void build_a(ModA *a)
     memset(a, 0, sizeof *a);
     a->table_types[0].elem_type = VT_FUNCREF;
     a->table_types[0].limits.min = 10;
-    a->exports[0] = (Export){ "tab", EXT_TABLE, 0 };
-    a->exports[1] = (Export){ "mem", EXT_MEMORY, 0 };
+    a->exports[0] = (Export){ .name = "tab", .name_len = 3, .kind = EXT_TABLE, .index = 0 };
+    a->exports[1] = (Export){ .name = "mem", .name_len = 3, .kind = EXT_MEMORY, .index = 0 };
     a->m.n_tables = 1;
     a->m.table_types = a->table_types;
     a->m.n_memories = 1;
@@ -234,8 +234,8 @@ static void build_b(ModB *b, uint32_t data_offset)
     b->global_types[0] = b->imports[2].u.global;
     b->global_types[1] = b->global_types[0];
     b->globals[0] = (Global){ { VT_I32, false }, get0 };
-    b->exports[0] = (Export){ "f", EXT_FUNC, 0 };
-    b->exports[1] = (Export){ "g2", EXT_GLOBAL, 1 };
+    b->exports[0] = (Export){ .name = "f", .name_len = 1, .kind = EXT_FUNC, .index = 0 };
+    b->exports[1] = (Export){ .name = "g2", .name_len = 2, .kind = EXT_GLOBAL, .index = 1 };
     b->active_items[0] = func0;
     b->passive_items[0] = func0;
     b->passive_items[1] = null;
