@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/instance.h"
+#include "interp/interp.h"
 #include "loader/module.h"
 
 #define IWASM_VERSION "0.1.0"
@@ -175,6 +176,8 @@ int main(int argc, char **argv)
         const char *entry = rt_instance_find_export(inst, "_start", &ext) ? "_start" : "main";
         code = call_export(inst, entry, 0, NULL);
     }
+    if (WR_DISPATCH_COUNT)
+        fprintf(stderr, "dispatches: %llu\n", (unsigned long long)interp_dispatch_count());
     rt_instance_release(inst);
     ld_unload(m);
     free(buf);
