@@ -12,6 +12,10 @@
 #include "../mem/mem.h"
 #include "instance.h"
 
+/* The buffer holds the public form, "Exception: <msg>", which the embedding
+ * API hands out as is; the core reads the message after the prefix. */
+#define EXCEPTION_PREFIX "Exception: "
+
 WasmExecEnv *rt_exec_env_create(WasmInstance *inst, uint32_t stack_size)
 {
     WasmExecEnv *env;
@@ -74,7 +78,7 @@ void rt_set_exception(WasmInstance *inst, const char *msg)
         rt_clear_exception(inst);
         return;
     }
-    snprintf(inst->exception, sizeof inst->exception, "%s", msg);
+    snprintf(inst->exception, sizeof inst->exception, "%s%s", EXCEPTION_PREFIX, msg);
     inst->has_exception = true;
 }
 
@@ -86,5 +90,5 @@ void rt_clear_exception(WasmInstance *inst)
 
 const char *rt_get_exception(const WasmInstance *inst)
 {
-    return inst->has_exception ? inst->exception : NULL;
+    return inst->has_exception ? inst->exception + sizeof EXCEPTION_PREFIX - 1 : NULL;
 }

@@ -195,8 +195,30 @@ WasmFunc *rt_host_func_new(const FuncType *type, HostFuncRaw fn, void *attachmen
     return f;
 }
 
+static void release_kept(KeptInstances *k)
+{
+    for (uint32_t i = 0; i < k->count; i++)
+        rt_instance_release(k->items[i]);
+    mem_free(k->items);
+    k->items = NULL;
+    k->count = 0;
+}
+
+static bool add_kept(KeptInstances *k, WasmInstance *inst)
+{
+    WasmInstance **items = mem_realloc(k->items, ((size_t)k->count + 1) * sizeof *items);
+    if (!items)
+        return false;
+    items[k->count++] = inst;
+    k->items = items;
+    return true;
+}
+
 void rt_host_func_free(WasmFunc *f)
 {
+    if (!f)
+        return;
+    release_kept(&f->kept);
     mem_free(f);
 }
 
@@ -247,6 +269,7 @@ void rt_table_free(WasmTable *t)
 {
     if (!t)
         return;
+    release_kept(&t->kept);
     mem_free(t->elems);
     mem_free(t);
 }
@@ -265,6 +288,9 @@ WasmGlobal *rt_global_new(uint8_t val_type, bool is_mutable, Slot value)
 
 void rt_global_free(WasmGlobal *g)
 {
+    if (!g)
+        return;
+    release_kept(&g->kept);
     mem_free(g);
 }
 
@@ -476,7 +502,7 @@ static bool link_imports(Linker *L, RtImportResolver resolver, void *user)
             return false;
         }
         if (!bind_import(L, i, &ext)) {
-            rt_set_error(L->err, L->err_size, "failed to allocate instance");
+            rt_set_error(L->err, L->err_size, "allocate memory failed");
             return false;
         }
     }
@@ -511,7 +537,7 @@ static bool create_tables(Linker *L)
         WasmTable *t = &inst->own_tables[i - m->n_table_imports];
 
         if (!table_setup(t, &m->table_types[i])) {
-            rt_set_error(L->err, L->err_size, "failed to allocate table");
+            rt_set_error(L->err, L->err_size, "allocate memory failed: table");
             return false;
         }
         inst->tables[i] = t;
@@ -526,7 +552,7 @@ static bool create_memory(Linker *L)
     if (m->n_memories <= m->n_memory_imports)
         return true;
     if (!memory_setup(&L->inst->own_memory, &m->memory_limits)) {
-        rt_set_error(L->err, L->err_size, "failed to allocate memory");
+        rt_set_error(L->err, L->err_size, "allocate memory failed: linear memory");
         return false;
     }
     L->inst->memory = &L->inst->own_memory;
@@ -690,46 +716,86 @@ static bool attach_to_holders(WasmInstance *z, WasmInstance *const *holders, uin
     return true;
 }
 
+/* The kept-list of the host object behind import i, or NULL (memories
+ * cannot hold references). */
+static KeptInstances *host_keeper(const Linker *L, uint32_t import_index)
+{
+    uint32_t funcs = 0, tables = 0, globals = 0;
+
+    for (uint32_t i = 0; i < import_index; i++) {
+        uint8_t kind = L->m->imports[i].kind;
+        funcs += kind == EXT_FUNC;
+        tables += kind == EXT_TABLE;
+        globals += kind == EXT_GLOBAL;
+    }
+    switch (L->m->imports[import_index].kind) {
+    case EXT_FUNC: return &L->inst->funcs[funcs]->kept;
+    case EXT_TABLE: return &L->inst->tables[tables]->kept;
+    case EXT_GLOBAL: return &L->inst->globals[globals]->kept;
+    default: return NULL;
+    }
+}
+
+/* Makes each host object that may hold inst's functions retain it; returns
+ * how many references that took. */
+static uint32_t attach_to_host_objects(Linker *L)
+{
+    uint32_t taken = 0;
+
+    for (uint32_t i = 0; i < L->m->n_imports; i++) {
+        if (!L->may_hold[i] || L->owners[i])
+            continue;
+        KeptInstances *k = host_keeper(L, i);
+        if (k && add_kept(k, L->inst))
+            taken++;
+    }
+    return taken;
+}
+
 /* A failed instance whose functions may sit in objects it imported (an
  * active segment wrote into an imported table, or the start function
  * trapped with a way to export them) must outlive those objects: spec 2.0
  * keeps such writes (linking.wast), so freeing the functions would leave
  * dangling refs. Reference counts can express "lives as long as its
  * holders" only as a cycle, so the failed instance is instead retained by
- * each exporting instance of such an object and gives up its own
- * references to them; it keeps retaining its other exporters. Limits:
- * - an object exported by a host (owner NULL) has no instance to hang on,
- *   so the instance is deliberately leaked (kept, refcount 1, never freed);
+ * each holder and gives up its own references to holder instances; it keeps
+ * retaining its other exporters. A holder is the exporting instance of such
+ * an object, or the host object itself when a host made it (released by
+ * rt_table_free and friends). Limits:
  * - a re-exported object is held through its direct exporter only;
- * - with several holders, its code may outlive a holder it imported from.
+ * - with several holders, its code may outlive a holder it imported from;
+ * - when memory runs out while attaching, the instance is leaked rather
+ *   than left dangling.
  * Returns true when inst was kept, false when it may be freed. */
 static bool keep_failed_instance(Linker *L)
 {
     WasmInstance *inst = L->inst;
     WasmInstance **holders = NULL;
     uint32_t i, k, n = 0;
-    bool any = false, host = false;
+    bool any = false;
 
-    for (i = 0; i < L->m->n_imports; i++) {
+    for (i = 0; i < L->m->n_imports; i++)
         any = any || L->may_hold[i];
-        host = host || (L->may_hold[i] && !L->owners[i]);
-    }
     if (!any)
         return false;
-    if (host)
-        return true; /* leaked, see above */
     holders = mem_calloc(L->m->n_imports, sizeof *holders);
     if (!holders)
         return true; /* leaked rather than left dangling */
     for (i = 0; i < L->m->n_imports; i++) {
-        if (!L->may_hold[i])
+        if (!L->may_hold[i] || !L->owners[i])
             continue;
         for (k = 0; k < n && holders[k] != L->owners[i]; k++)
             ;
         if (k == n)
             holders[n++] = L->owners[i];
     }
-    attach_to_holders(inst, holders, n); /* on failure: leaked */
+    if (n == 0 || attach_to_holders(inst, holders, n)) {
+        /* attach_to_holders set the count to n; host holders add theirs. */
+        uint32_t hosts = attach_to_host_objects(L);
+        inst->refcount = (n ? inst->refcount : 0) + hosts;
+        if (inst->refcount == 0)
+            inst->refcount = 1; /* nothing could take it: leaked */
+    }
     mem_free(holders);
     return true;
 }
@@ -805,6 +871,12 @@ static void linker_free(Linker *L)
 WasmInstance *rt_instantiate(const WasmModule *m, RtImportResolver resolver, void *user,
                              char *err, uint32_t err_size)
 {
+    return rt_instantiate_ex(m, resolver, user, NULL, err, err_size);
+}
+
+WasmInstance *rt_instantiate_ex(const WasmModule *m, RtImportResolver resolver, void *user,
+                                RtBeforeStart before_start, char *err, uint32_t err_size)
+{
     Linker L;
     WasmInstance *inst;
 
@@ -813,14 +885,18 @@ WasmInstance *rt_instantiate(const WasmModule *m, RtImportResolver resolver, voi
     L.err_size = err_size;
     inst = instance_alloc(m);
     if (!inst || !linker_init(&L, m, inst)) {
-        rt_set_error(err, err_size, "failed to allocate instance");
+        rt_set_error(err, err_size, "allocate memory failed");
         goto fail;
     }
     if (!link_imports(&L, resolver, user) || !create_tables(&L) || !create_memory(&L))
         goto fail;
     create_funcs(inst);
     create_globals(inst);
-    if (!init_elems(&L) || !init_data(&L) || !run_start(&L))
+    if (!init_elems(&L) || !init_data(&L))
+        goto fail;
+    if (before_start && !before_start(inst, user, err, err_size))
+        goto fail;
+    if (!run_start(&L))
         goto fail;
     linker_free(&L);
     return inst;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../include/lib_export.h"
 #include "../loader/module.h"
 
 /* One operand / local: every wasm value (but v128) fits one 8-byte slot.
@@ -31,6 +32,14 @@ typedef union Slot {
 typedef struct WASMExecEnv WasmExecEnv;
 typedef struct WASMModuleInstanceCommon WasmInstance;
 
+/* Failed instances a host object keeps alive, because it may hold
+ * references to their functions (see keep_failed_instance, instance.c);
+ * released when the host object is freed. */
+typedef struct KeptInstances {
+    WasmInstance **items;
+    uint32_t count;
+} KeptInstances;
+
 /* Raw host function: one 8-byte slot per param; results written from
  * args[0]. Reports failure with rt_set_exception on the env's instance. */
 typedef void (*HostFuncRaw)(WasmExecEnv *env, uint64_t *args);
@@ -43,6 +52,11 @@ typedef struct WASMFunctionInstanceCommon {
     HostFuncRaw host_fn;
     void *attachment; /* host functions: given back through the exec env */
     uint32_t func_index; /* index in the owner's function space */
+    /* Host functions made from an embedder's NativeSymbol (common/native.c):
+     * host_fn is then the generic invoker, which reads these. */
+    const NativeSymbol *native;
+    bool native_raw;
+    KeptInstances kept; /* host functions only */
 } WasmFunc;
 
 typedef struct WasmMemory {
@@ -60,11 +74,13 @@ typedef struct WasmTable {
     uint32_t max; /* effective maximum */
     bool has_max;
     void **elems; /* WasmFunc * (funcref) or host value (externref) */
+    KeptInstances kept; /* host tables only */
 } WasmTable;
 
 typedef struct WasmGlobal {
     GlobalType type;
     Slot value;
+    KeptInstances kept; /* host globals only */
 } WasmGlobal;
 
 /* An instance is handed out as wasm_module_inst_t. */
@@ -88,9 +104,15 @@ struct WASMModuleInstanceCommon {
     uint32_t n_deps;
     uint32_t refcount;
     bool has_exception;
-    char exception[128];
+    char exception[140]; /* "Exception: " + message */
     WasmExecEnv *default_env; /* created lazily by rt_invoke */
     void *custom_data;
+    /* Embedding API state (common/wasm_runtime.c); unused by the core. */
+    struct WASMModuleCommon *api_module;
+    struct AppHeap *app_heap; /* runtime-managed heap inside linear memory */
+    WasmFunc *export_malloc, *export_free; /* the module's own, when exported */
+    uint32_t default_stack_size;
+    WasmExecEnv *envs; /* exec envs made for this instance (terminate) */
 };
 
 /* A call frame record of the interpreter. Records live at the top end of the
@@ -114,7 +136,9 @@ struct WASMExecEnv {
      * entry or loop back-edge (terminate, timeout, watchdog). */
     atomic_int interrupt;
     void *attachment; /* of the host function being called */
+    WasmFunc *host_func; /* the host function being called, or NULL */
     void *user_data;
+    WasmExecEnv *next_env; /* in module_inst->envs */
 };
 
 /* ---- host objects (owned by their creator) ---- */
@@ -143,7 +167,8 @@ typedef struct RtExtern {
 } RtExtern;
 
 /* Finds an import; false means "unknown import". The instantiator checks the
- * extern's kind and type ("incompatible import type"). */
+ * extern's kind and type ("incompatible import type"). It is called once per
+ * import, in the module's import order. */
 typedef bool (*RtImportResolver)(void *user, const char *module_name, const char *field_name,
                                  RtExtern *out);
 
@@ -154,6 +179,13 @@ typedef bool (*RtImportResolver)(void *user, const char *module_name, const char
  * tables/memories made before a trap stay, as the spec requires. */
 WasmInstance *rt_instantiate(const WasmModule *m, RtImportResolver resolver, void *user,
                              char *err, uint32_t err_size);
+/* rt_instantiate with a hook run after the segments are applied and before
+ * the start function: the embedding API places the app heap there, since a
+ * start function may already allocate. False (reason in err) fails the
+ * instantiation. */
+typedef bool (*RtBeforeStart)(WasmInstance *inst, void *user, char *err, uint32_t err_size);
+WasmInstance *rt_instantiate_ex(const WasmModule *m, RtImportResolver resolver, void *user,
+                                RtBeforeStart before_start, char *err, uint32_t err_size);
 /* Drops the caller's reference; frees when no importer retains it. */
 void rt_instance_release(WasmInstance *inst);
 bool rt_instance_find_export(WasmInstance *inst, const char *name, RtExtern *out);

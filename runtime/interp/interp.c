@@ -251,11 +251,14 @@ static COLD const char *call_host(WasmExecEnv *env, WasmInstance *caller, WasmFu
 {
     WasmInstance *saved = env->module_inst;
     void *saved_attachment = env->attachment;
+    WasmFunc *saved_func = env->host_func;
     env->module_inst = caller;
     env->attachment = fn->attachment;
+    env->host_func = fn;
     fn->host_fn(env, (uint64_t *)args);
     env->module_inst = saved;
     env->attachment = saved_attachment;
+    env->host_func = saved_func;
     return rt_get_exception(caller);
 }
 

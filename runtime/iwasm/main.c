@@ -1,185 +1,344 @@
-/* iwasm: runs one wasm module from the command line.
- * This first version takes `iwasm [-f NAME] file.wasm [args...]`: it calls
- * export NAME (default: _start, then main) with the arguments parsed by the
- * parameter types, and prints the results. The full option set of the
- * embedding contract arrives with the embedding API. */
+/* iwasm: runs one wasm module from the command line, through the public
+ * embedding API only (wasm_export.h), as an embedder would.
+ *   iwasm [options] file.wasm [args...]   (options end at the first non-option)
+ * Exit codes: main's or the called function's success 0, 1 when an
+ * exception remains, 255 when the module cannot be read, loaded or
+ * instantiated, 2 for bad usage. */
+#include <dlfcn.h>
 #include <errno.h>
-#include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "common/instance.h"
-#include "interp/interp.h"
-#include "loader/module.h"
+#include "bh_read_file.h"
+#include "wasm_export.h"
 
-#define IWASM_VERSION "0.1.0"
+#define IWASM_VERSION "0.2.0"
+#define MAX_NATIVE_LIBS 16
 
-static uint8_t *read_file(const char *path, uint32_t *out_size)
+typedef struct Options {
+    const char *function;
+    uint32_t stack_size;
+    uint32_t heap_size;
+    uint32_t max_threads;
+    uint32_t timeout_ms;
+    int log_level;
+    bool repl;
+    const char *native_libs[MAX_NATIVE_LIBS];
+    int n_native_libs;
+    const char *wasm_file;
+    int app_argc;
+    char **app_argv;
+} Options;
+
+static void usage(FILE *out)
 {
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    long size;
+    fprintf(out,
+            "usage: iwasm [options] file.wasm [args...]\n"
+            "  -f NAME, --function NAME  call export NAME with args, print its results\n"
+            "  --stack-size=N            wasm stack of the exec env in bytes (default 65536)\n"
+            "  --heap-size=N             app heap in linear memory in bytes (default 16384)\n"
+            "  --max-threads=N           most threads of a thread group (default 4)\n"
+            "  --repl                    read \"name args...\" lines from stdin and call them\n"
+            "  -v=N                      log level 0 (fatal) .. 4 (verbose), default 2\n"
+            "  --native-lib=LIB.so       register the natives of LIB (get_native_lib)\n"
+            "  --timeout=MS              terminate the call after MS milliseconds\n"
+            "  --version                 print the version\n");
+}
 
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > (long)UINT32_MAX ||
-        fseek(f, 0, SEEK_SET) != 0)
-        goto fail;
-    buf = malloc(size ? (size_t)size : 1);
-    if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size)
-        goto fail;
-    fclose(f);
-    *out_size = (uint32_t)size;
-    return buf;
-fail:
-    free(buf);
-    fclose(f);
+/* "--name=value" with value a decimal uint32. */
+static bool parse_u32_option(const char *arg, const char *name, uint32_t *out, bool *matched)
+{
+    size_t n = strlen(name);
+    *matched = strncmp(arg, name, n) == 0 && arg[n] == '=';
+    if (!*matched)
+        return true;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg + n + 1, &end, 10);
+    if (errno || end == arg + n + 1 || *end || v > UINT32_MAX || arg[n + 1] == '-') {
+        fprintf(stderr, "iwasm: invalid value in %s\n", arg);
+        return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
+static bool parse_option(Options *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    static const struct {
+        const char *name;
+        size_t field;
+    } numeric[] = {
+        {"--stack-size", offsetof(Options, stack_size)},
+        {"--heap-size", offsetof(Options, heap_size)},
+        {"--max-threads", offsetof(Options, max_threads)},
+        {"--timeout", offsetof(Options, timeout_ms)},
+    };
+    bool matched;
+
+    for (size_t k = 0; k < sizeof numeric / sizeof numeric[0]; k++) {
+        if (!parse_u32_option(a, numeric[k].name, (uint32_t *)((char *)o + numeric[k].field),
+                              &matched))
+            return false;
+        if (matched)
+            return true;
+    }
+    if (!strcmp(a, "-f") || !strcmp(a, "--function")) {
+        if (*i + 1 >= argc) {
+            fprintf(stderr, "iwasm: %s needs a function name\n", a);
+            return false;
+        }
+        o->function = argv[++*i];
+    } else if (!strncmp(a, "-v=", 3) && a[3] >= '0' && a[3] <= '4' && !a[4]) {
+        o->log_level = a[3] - '0';
+    } else if (!strcmp(a, "--repl")) {
+        o->repl = true;
+    } else if (!strncmp(a, "--native-lib=", 13) && a[13]) {
+        if (o->n_native_libs == MAX_NATIVE_LIBS) {
+            fprintf(stderr, "iwasm: at most %d native libraries\n", MAX_NATIVE_LIBS);
+            return false;
+        }
+        o->native_libs[o->n_native_libs++] = a + 13;
+    } else {
+        fprintf(stderr, "iwasm: unknown option %s\n", a);
+        return false;
+    }
+    return true;
+}
+
+/* Returns 0 to go on, or the exit code to stop with. */
+static int parse_args(Options *o, int argc, char **argv)
+{
+    int i = 1;
+    memset(o, 0, sizeof *o);
+    o->stack_size = 64 * 1024;
+    o->heap_size = 16 * 1024;
+    o->log_level = WASM_LOG_LEVEL_WARNING;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        if (!strcmp(argv[i], "--version")) {
+            printf("iwasm " IWASM_VERSION "\n");
+            return -1;
+        }
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return -1;
+        }
+        if (!parse_option(o, argc, argv, &i)) {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    o->wasm_file = argv[i];
+    o->app_argc = argc - i - 1;
+    o->app_argv = argv + i + 1;
+    return 0;
+}
+
+/* ---- native libraries ---- */
+
+typedef uint32_t (*get_native_lib_fn)(char **module_name, NativeSymbol **symbols);
+
+static bool load_native_lib(const char *path, void **out_handle)
+{
+    char *module_name = NULL;
+    NativeSymbol *symbols = NULL;
+    void *handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+
+    if (!handle) {
+        fprintf(stderr, "iwasm: cannot load native library %s: %s\n", path, dlerror());
+        return false;
+    }
+    get_native_lib_fn get = (get_native_lib_fn)dlsym(handle, "get_native_lib");
+    uint32_t n = get ? get(&module_name, &symbols) : 0;
+    if (!get || !module_name || !symbols ||
+        !wasm_runtime_register_natives(module_name, symbols, n)) {
+        fprintf(stderr, "iwasm: native library %s: no usable get_native_lib\n", path);
+        dlclose(handle);
+        return false;
+    }
+    *out_handle = handle;
+    return true;
+}
+
+/* ---- the timeout watchdog ---- */
+
+typedef struct Watchdog {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    bool done;
+    uint32_t ms;
+    wasm_module_inst_t inst;
+} Watchdog;
+
+static void *watchdog_main(void *arg)
+{
+    Watchdog *w = arg;
+    struct timespec deadline;
+
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += w->ms / 1000;
+    deadline.tv_nsec += (long)(w->ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->lock);
+    int rc = 0;
+    while (!w->done && rc == 0)
+        rc = pthread_cond_timedwait(&w->done_cond, &w->lock, &deadline);
+    if (!w->done)
+        wasm_runtime_terminate(w->inst);
+    pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
-/* No host functions yet: every import is unknown. */
-static bool no_imports(void *user, const char *module_name, const char *field_name, RtExtern *out)
+static bool watchdog_start(Watchdog *w, wasm_module_inst_t inst, uint32_t ms)
 {
-    (void)user;
-    (void)module_name;
-    (void)field_name;
-    (void)out;
-    return false;
+    memset(w, 0, sizeof *w);
+    w->ms = ms;
+    w->inst = inst;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->done_cond, NULL);
+    return pthread_create(&w->thread, NULL, watchdog_main, w) == 0;
 }
 
-static bool parse_arg(const char *text, uint8_t type, Slot *out)
+static void watchdog_stop(Watchdog *w)
 {
-    char *end;
-    errno = 0;
-    switch (type) {
-    case VT_I32:
-        out->i32 = (int32_t)strtoll(text, &end, 0);
-        break;
-    case VT_I64:
-        out->i64 = (int64_t)strtoll(text, &end, 0);
-        break;
-    case VT_F32:
-        out->f32 = strtof(text, &end);
-        break;
-    case VT_F64:
-        out->f64 = strtod(text, &end);
-        break;
-    default:
+    pthread_mutex_lock(&w->lock);
+    w->done = true;
+    pthread_cond_signal(&w->done_cond);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->done_cond);
+}
+
+/* ---- running ---- */
+
+static int report(wasm_module_inst_t inst, bool ok)
+{
+    const char *exception = wasm_runtime_get_exception(inst);
+    if (ok && !exception)
+        return 0;
+    fprintf(stderr, "%s\n", exception ? exception : "Exception: call failed");
+    return 1;
+}
+
+/* One "name args..." line of the REPL; returns false at "quit"/"exit". */
+static bool repl_line(wasm_module_inst_t inst, char *line)
+{
+    char *argv[64];
+    int argc = 0;
+    for (char *tok = strtok(line, " \t\r\n"); tok && argc < 64; tok = strtok(NULL, " \t\r\n"))
+        argv[argc++] = tok;
+    if (argc == 0)
+        return true;
+    if (!strcmp(argv[0], "quit") || !strcmp(argv[0], "exit"))
         return false;
-    }
-    return errno == 0 && *text && *end == '\0';
+    report(inst, wasm_application_execute_func(inst, argv[0], argc - 1, argv + 1));
+    wasm_runtime_clear_exception(inst);
+    return true;
 }
 
-static void print_result(uint8_t type, Slot v)
+static int run_repl(wasm_module_inst_t inst)
 {
-    switch (type) {
-    case VT_I32: printf("0x%" PRIx32 ":i32", v.u32); break;
-    case VT_I64: printf("0x%" PRIx64 ":i64", v.u64); break;
-    case VT_F32: printf("%.7g:f32", v.f32); break;
-    case VT_F64: printf("%.7g:f64", v.f64); break;
-    default: printf("%p:ref", v.ref); break;
+    char line[4096];
+    printf("webassembly> ");
+    fflush(stdout);
+    while (fgets(line, sizeof line, stdin) && repl_line(inst, line)) {
+        printf("webassembly> ");
+        fflush(stdout);
     }
+    return 0;
 }
 
-/* Calls the export with typed args; returns the process exit code. */
-static int call_export(WasmInstance *inst, const char *name, int argc, char **argv)
+static int run(const Options *o, wasm_module_inst_t inst)
 {
-    RtExtern ext;
-    if (!rt_instance_find_export(inst, name, &ext) || ext.kind != EXT_FUNC) {
-        fprintf(stderr, "Exception: lookup function %s failed\n", name);
-        return 1;
-    }
-    const FuncType *ft = ext.u.func->type;
-    if ((uint32_t)argc != ft->n_params) {
-        fprintf(stderr, "Exception: invalid input argument count %d, %s takes %u\n", argc, name,
-                ft->n_params);
-        return 1;
-    }
-    uint32_t n_slots = ft->n_params > ft->n_results ? ft->n_params : ft->n_results;
-    Slot *slots = calloc(n_slots ? n_slots : 1, sizeof(Slot));
-    if (!slots)
-        return 1;
-    for (int i = 0; i < argc; i++) {
-        if (!parse_arg(argv[i], ft_params(ft)[i], &slots[i])) {
-            fprintf(stderr, "Exception: invalid input argument %d: %s\n", i, argv[i]);
-            free(slots);
-            return 1;
-        }
-    }
-    int code = 0;
-    if (!rt_invoke(inst, ext.u.func, slots)) {
-        fprintf(stderr, "Exception: %s\n", rt_get_exception(inst));
-        code = 1;
-    } else if (ft->n_results) {
-        for (uint32_t i = 0; i < ft->n_results; i++) {
-            if (i)
-                printf(",");
-            print_result(ft_results(ft)[i], slots[i]);
-        }
-        printf("\n");
-    }
-    free(slots);
+    Watchdog w;
+    bool watched = o->timeout_ms && watchdog_start(&w, inst, o->timeout_ms);
+    int code;
+
+    if (o->repl)
+        code = run_repl(inst);
+    else if (o->function)
+        code = report(inst,
+                      wasm_application_execute_func(inst, o->function, o->app_argc, o->app_argv));
+    else
+        code = report(inst, wasm_application_execute_main(inst, o->app_argc, o->app_argv));
+    if (watched)
+        watchdog_stop(&w);
     return code;
 }
 
-static void usage(void)
+static int load_and_run(const Options *o)
 {
-    fprintf(stderr, "usage: iwasm [-f NAME] [--version] file.wasm [args...]\n");
+    char error_buf[128];
+    uint32_t size;
+    int code = 255;
+    wasm_module_t module = NULL;
+    wasm_module_inst_t inst = NULL;
+    char *buf = bh_read_file_to_buffer(o->wasm_file, &size);
+
+    if (!buf)
+        return 255;
+    if (!(module = wasm_runtime_load((uint8_t *)buf, size, error_buf, sizeof error_buf))) {
+        fprintf(stderr, "%s\n", error_buf);
+        goto done;
+    }
+    inst = wasm_runtime_instantiate(module, o->stack_size, o->heap_size, error_buf,
+                                    sizeof error_buf);
+    if (!inst) {
+        fprintf(stderr, "%s\n", error_buf);
+        goto done;
+    }
+    code = run(o, inst);
+done:
+    if (inst)
+        wasm_runtime_deinstantiate(inst);
+    if (module)
+        wasm_runtime_unload(module);
+    wasm_runtime_free(buf);
+    return code;
 }
 
 int main(int argc, char **argv)
 {
-    const char *func_name = NULL;
-    int i = 1;
-    char err[256];
+    Options o;
+    void *libs[MAX_NATIVE_LIBS];
+    int n_libs = 0, code;
 
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--function")) && i + 1 < argc) {
-            func_name = argv[++i];
-        } else if (!strcmp(argv[i], "--version")) {
-            printf("iwasm " IWASM_VERSION "\n");
-            return 0;
-        } else {
-            usage();
-            return 255;
+    code = parse_args(&o, argc, argv);
+    if (code)
+        return code < 0 ? 0 : code;
+    RuntimeInitArgs init;
+    memset(&init, 0, sizeof init);
+    init.mem_alloc_type = Alloc_With_System_Allocator;
+    init.max_thread_num = o.max_threads;
+    if (!wasm_runtime_full_init(&init)) {
+        fprintf(stderr, "iwasm: runtime initialisation failed\n");
+        return 255;
+    }
+    wasm_runtime_set_log_level((log_level_t)o.log_level);
+    for (int i = 0; i < o.n_native_libs; i++) {
+        if (!load_native_lib(o.native_libs[i], &libs[n_libs])) {
+            code = 255;
+            goto done;
         }
+        n_libs++;
     }
-    if (i >= argc) {
-        usage();
-        return 255;
-    }
-    uint32_t size;
-    uint8_t *buf = read_file(argv[i], &size);
-    if (!buf) {
-        fprintf(stderr, "cannot read %s: %s\n", argv[i], strerror(errno));
-        return 255;
-    }
-    WasmModule *m = ld_load(buf, size, err, sizeof err);
-    if (!m) {
-        fprintf(stderr, "WASM module load failed: %s\n", err);
-        free(buf);
-        return 255;
-    }
-    WasmInstance *inst = rt_instantiate(m, no_imports, NULL, err, sizeof err);
-    if (!inst) {
-        fprintf(stderr, "WASM module instantiate failed: %s\n", err);
-        ld_unload(m);
-        free(buf);
-        return 255;
-    }
-    int code;
-    if (func_name) {
-        code = call_export(inst, func_name, argc - i - 1, argv + i + 1);
-    } else {
-        RtExtern ext;
-        const char *entry = rt_instance_find_export(inst, "_start", &ext) ? "_start" : "main";
-        code = call_export(inst, entry, 0, NULL);
-    }
-    if (WR_DISPATCH_COUNT)
-        fprintf(stderr, "dispatches: %llu\n", (unsigned long long)interp_dispatch_count());
-    rt_instance_release(inst);
-    ld_unload(m);
-    free(buf);
+    code = load_and_run(&o);
+done:
+    wasm_runtime_destroy();
+    for (int i = n_libs; i-- > 0;)
+        dlclose(libs[i]);
     return code;
 }

@@ -158,7 +158,7 @@ typedef struct Func {
     uint32_t code_words;
 } Func;
 
-typedef struct WASMModuleCommon {
+typedef struct WasmModule {
     uint32_t n_types;
     FuncType *types;
 

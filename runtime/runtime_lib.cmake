@@ -1,0 +1,127 @@
+# The embedding route of the WAMR guide. An embedder sets WAMR_BUILD_*
+# variables, then:
+#   include(${WAMR_ROOT_DIR}/runtime/runtime_lib.cmake)
+#   add_library(vmlib ${WAMR_RUNTIME_LIB_SOURCE})
+# This file turns the variables into the source list, include directory and
+# definitions. Every WAMR_BUILD_* variable is checked: a feature this runtime
+# does not have stops configuration with a message, never silently.
+
+set(WR_RUNTIME_DIR ${CMAKE_CURRENT_LIST_DIR})
+if(NOT DEFINED WAMR_ROOT_DIR)
+  get_filename_component(WAMR_ROOT_DIR ${WR_RUNTIME_DIR}/.. ABSOLUTE)
+endif()
+
+# ---- defaults, as WAMR's ----
+if(NOT DEFINED WAMR_BUILD_PLATFORM)
+  string(TOLOWER ${CMAKE_HOST_SYSTEM_NAME} WAMR_BUILD_PLATFORM)
+endif()
+if(NOT DEFINED WAMR_BUILD_TARGET)
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)")
+    set(WAMR_BUILD_TARGET "AARCH64")
+  elseif(CMAKE_SIZEOF_VOID_P EQUAL 8)
+    set(WAMR_BUILD_TARGET "X86_64")
+  else()
+    set(WAMR_BUILD_TARGET "X86_32")
+  endif()
+endif()
+foreach(opt INTERP FAST_INTERP LIBC_BUILTIN BULK_MEMORY REF_TYPES)
+  if(NOT DEFINED WAMR_BUILD_${opt})
+    set(WAMR_BUILD_${opt} 1)
+  endif()
+endforeach()
+
+# ---- every WAMR_BUILD_* variable must be one we know ----
+set(WR_KNOWN_OPTIONS
+  PLATFORM TARGET INTERP FAST_INTERP AOT JIT FAST_JIT LAZY_JIT WAMR_COMPILER LIBC_BUILTIN
+  LIBC_WASI LIBC_UVWASI SIMD LIB_PTHREAD LIB_WASI_THREADS THREAD_MGR SHARED_MEMORY
+  MULTI_MODULE MINI_LOADER BULK_MEMORY REF_TYPES TAIL_CALL MEMORY_PROFILING PERF_PROFILING
+  DUMP_CALL_STACK CUSTOM_NAME_SECTION LOAD_CUSTOM_SECTION SPEC_TEST DEBUG_INTERP
+  APP_FRAMEWORK GC EXCE_HANDLING MEMORY64 STATIC_PGO SGX_IPFS WASI_NN SHRUNK_MEMORY
+  GLOBAL_HEAP_POOL GLOBAL_HEAP_SIZE ALLOC_WITH_USER_DATA MINI WASM_CACHE)
+get_cmake_property(WR_ALL_VARIABLES VARIABLES)
+foreach(var ${WR_ALL_VARIABLES})
+  if(var MATCHES "^WAMR_BUILD_(.+)$")
+    list(FIND WR_KNOWN_OPTIONS ${CMAKE_MATCH_1} found)
+    if(found EQUAL -1)
+      message(FATAL_ERROR "runtime_lib.cmake: unknown option ${var}=${${var}}")
+    endif()
+  endif()
+endforeach()
+
+# Options naming engines or features this runtime does not have.
+macro(wr_reject opt why)
+  if(WAMR_BUILD_${opt})
+    message(FATAL_ERROR "runtime_lib.cmake: WAMR_BUILD_${opt}=${WAMR_BUILD_${opt}} is not supported: ${why}")
+  endif()
+endmacro()
+wr_reject(AOT "this runtime is an interpreter; load .wasm, not AOT files")
+wr_reject(JIT "there is no LLVM JIT; the interpreter is the only engine")
+wr_reject(FAST_JIT "there is no fast JIT; the interpreter is the only engine")
+wr_reject(LAZY_JIT "there is no JIT")
+wr_reject(WAMR_COMPILER "there is no AOT compiler")
+wr_reject(LIBC_WASI "WASI is not built yet (set WAMR_BUILD_LIBC_WASI 0)")
+wr_reject(LIBC_UVWASI "uvwasi is not used; WASI is our own")
+wr_reject(SIMD "SIMD (v128) is not built yet (set WAMR_BUILD_SIMD 0)")
+wr_reject(LIB_PTHREAD "threads are not built yet")
+wr_reject(LIB_WASI_THREADS "threads are not built yet")
+wr_reject(THREAD_MGR "threads are not built yet")
+wr_reject(SHARED_MEMORY "threads are not built yet")
+wr_reject(MULTI_MODULE "imports between modules go through the internal linker only")
+wr_reject(TAIL_CALL "the tail-call proposal is not supported")
+wr_reject(GC "the GC proposal is not supported")
+wr_reject(EXCE_HANDLING "the exception-handling proposal is not supported")
+wr_reject(MEMORY64 "memory64 is not supported")
+wr_reject(SGX_IPFS "SGX is not a supported platform")
+wr_reject(WASI_NN "wasi-nn is not supported")
+wr_reject(DEBUG_INTERP "the debug interpreter (lldb remote) is not supported")
+wr_reject(ALLOC_WITH_USER_DATA "allocator callbacks take no user data")
+if(NOT WAMR_BUILD_INTERP)
+  message(FATAL_ERROR "runtime_lib.cmake: WAMR_BUILD_INTERP=0 leaves no engine: the interpreter is the only one")
+endif()
+if(NOT WAMR_BUILD_FAST_INTERP)
+  message(STATUS "runtime_lib.cmake: WAMR_BUILD_FAST_INTERP=0 still builds our one interpreter (register-based, computed goto)")
+endif()
+if(NOT WAMR_BUILD_BULK_MEMORY OR NOT WAMR_BUILD_REF_TYPES)
+  message(STATUS "runtime_lib.cmake: bulk memory and reference types are part of Wasm 2.0 and always built")
+endif()
+if(WAMR_BUILD_LIBC_BUILTIN)
+  message(STATUS "runtime_lib.cmake: libc-builtin natives are not built yet; WAMR_BUILD_LIBC_BUILTIN only reserves module \"env\"")
+endif()
+
+# ---- platform and target ----
+if(NOT WAMR_BUILD_PLATFORM MATCHES "^(linux|darwin|freebsd|android)$")
+  message(FATAL_ERROR "runtime_lib.cmake: WAMR_BUILD_PLATFORM=${WAMR_BUILD_PLATFORM} is not supported: only POSIX platforms (linux, darwin, freebsd, android) have a platform layer")
+endif()
+string(TOUPPER ${WAMR_BUILD_TARGET} WR_TARGET)
+if(WR_TARGET STREQUAL "X86_32" AND CMAKE_SIZEOF_VOID_P EQUAL 8)
+  # As WAMR does: a 32-bit runtime on a 64-bit host.
+  add_compile_options(-m32)
+  add_link_options(-m32)
+elseif(NOT WR_TARGET MATCHES "^(X86_64|AMD_64|X86_32|AARCH64.*|ARM.*|THUMB.*|RISCV.*|MIPS.*|XTENSA)$")
+  message(FATAL_ERROR "runtime_lib.cmake: unknown WAMR_BUILD_TARGET=${WAMR_BUILD_TARGET}")
+endif()
+
+# ---- what gets built ----
+set(WAMR_RUNTIME_LIB_SOURCE
+  ${WR_RUNTIME_DIR}/platform/posix/os_posix.c
+  ${WR_RUNTIME_DIR}/mem/mem.c
+  ${WR_RUNTIME_DIR}/mem/pool.c
+  ${WR_RUNTIME_DIR}/mem/app_heap.c
+  ${WR_RUNTIME_DIR}/loader/loader.c
+  ${WR_RUNTIME_DIR}/loader/translate.c
+  ${WR_RUNTIME_DIR}/interp/interp.c
+  ${WR_RUNTIME_DIR}/common/error.c
+  ${WR_RUNTIME_DIR}/common/log.c
+  ${WR_RUNTIME_DIR}/common/instance.c
+  ${WR_RUNTIME_DIR}/common/exec_env.c
+  ${WR_RUNTIME_DIR}/common/native.c
+  ${WR_RUNTIME_DIR}/common/wasm_runtime.c
+  ${WR_RUNTIME_DIR}/common/wasm_call.c
+  ${WR_RUNTIME_DIR}/common/wasm_memory.c
+  ${WR_RUNTIME_DIR}/common/read_file.c
+)
+include_directories(${WR_RUNTIME_DIR}/include)
+# computed goto is a GNU extension the interpreter relies on
+if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+  set_source_files_properties(${WR_RUNTIME_DIR}/interp/interp.c PROPERTIES COMPILE_OPTIONS "-std=gnu11")
+endif()

@@ -1,0 +1,22 @@
+;; A module exercising what pool mode must cover: linear memory (grown at run
+;; time), an app heap, tables, globals, a data segment and calls.
+(module
+  (type $t (func (param i32) (result i32)))
+  (memory 2 16)
+  (table 4 funcref)
+  (global $counter (mut i32) (i32.const 0))
+  (data (i32.const 16) "pool mode")
+  (elem (i32.const 0) $fib $grow)
+  (func $fib (export "fib") (type $t)
+    (if (result i32) (i32.lt_s (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func $grow (export "grow") (type $t)
+    (global.set $counter (i32.add (global.get $counter) (i32.const 1)))
+    (memory.grow (local.get 0)))
+  (func (export "indirect") (param i32 i32) (result i32)
+    (call_indirect (type $t) (local.get 1) (local.get 0)))
+  (func (export "spin") (loop $l (br $l)))
+  (func $deep (export "deep") (param i32) (result i32)
+    (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (i32.const 1))))
