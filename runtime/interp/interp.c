@@ -953,6 +953,405 @@ dispatch:
     OP(I64_TRUNC_SAT_F64_S): S(1).i64 = sat_i64_f64(S(2).f64); ip += 3; NEXT();
     OP(I64_TRUNC_SAT_F64_U): S(1).u64 = sat_u64_f64(S(2).f64); ip += 3; NEXT();
 
+    /* ---- immediate operands and fused compare-and-branch ---- */
+    OP(I32_ADD_IMM): S(1).u32 = S(2).u32 + W(3); ip += 4; NEXT();
+    OP(I32_MUL_IMM): S(1).u32 = S(2).u32 * W(3); ip += 4; NEXT();
+    OP(I32_AND_IMM): S(1).u32 = S(2).u32 & W(3); ip += 4; NEXT();
+    OP(I32_OR_IMM): S(1).u32 = S(2).u32 | W(3); ip += 4; NEXT();
+    OP(I32_XOR_IMM): S(1).u32 = S(2).u32 ^ W(3); ip += 4; NEXT();
+    OP(I32_SHL_IMM): S(1).u32 = S(2).u32 << W(3); ip += 4; NEXT();
+    OP(I32_SHR_S_IMM): S(1).i32 = S(2).i32 >> W(3); ip += 4; NEXT();
+    OP(I32_SHR_U_IMM): S(1).u32 = S(2).u32 >> W(3); ip += 4; NEXT();
+    OP(I32_ROTL_IMM): S(1).u32 = rotl32(S(2).u32, W(3)); ip += 4; NEXT();
+    OP(I32_EQ_IMM): S(1).u32 = S(2).u32 == W(3); ip += 4; NEXT();
+    OP(I32_NE_IMM): S(1).u32 = S(2).u32 != W(3); ip += 4; NEXT();
+    OP(I32_LT_S_IMM): S(1).u32 = S(2).i32 < (int32_t)W(3); ip += 4; NEXT();
+    OP(I32_LT_U_IMM): S(1).u32 = S(2).u32 < W(3); ip += 4; NEXT();
+    OP(I32_GT_S_IMM): S(1).u32 = S(2).i32 > (int32_t)W(3); ip += 4; NEXT();
+    OP(I32_GT_U_IMM): S(1).u32 = S(2).u32 > W(3); ip += 4; NEXT();
+    OP(I32_LE_S_IMM): S(1).u32 = S(2).i32 <= (int32_t)W(3); ip += 4; NEXT();
+    OP(I32_LE_U_IMM): S(1).u32 = S(2).u32 <= W(3); ip += 4; NEXT();
+    OP(I32_GE_S_IMM): S(1).u32 = S(2).i32 >= (int32_t)W(3); ip += 4; NEXT();
+    OP(I32_GE_U_IMM): S(1).u32 = S(2).u32 >= W(3); ip += 4; NEXT();
+    OP(I64_ADD_IMM): S(1).u64 = S(2).u64 + (uint64_t)(int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_AND_IMM): S(1).u64 = S(2).u64 & (uint64_t)(int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_OR_IMM): S(1).u64 = S(2).u64 | (uint64_t)(int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_XOR_IMM): S(1).u64 = S(2).u64 ^ (uint64_t)(int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_SHL_IMM): S(1).u64 = S(2).u64 << W(3); ip += 4; NEXT();
+    OP(I64_SHR_S_IMM): S(1).i64 = S(2).i64 >> W(3); ip += 4; NEXT();
+    OP(I64_SHR_U_IMM): S(1).u64 = S(2).u64 >> W(3); ip += 4; NEXT();
+    OP(I64_ROTL_IMM): S(1).u64 = rotl64(S(2).u64, W(3)); ip += 4; NEXT();
+    OP(I64_EQ_IMM): S(1).u32 = S(2).u64 == (uint64_t)(int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_NE_IMM): S(1).u32 = S(2).u64 != (uint64_t)(int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_LT_S_IMM): S(1).u32 = S(2).i64 < (int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_LT_U_IMM): S(1).u32 = S(2).u64 < (uint64_t)(int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_GT_S_IMM): S(1).u32 = S(2).i64 > (int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_GT_U_IMM): S(1).u32 = S(2).u64 > (uint64_t)(int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_LE_S_IMM): S(1).u32 = S(2).i64 <= (int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_LE_U_IMM): S(1).u32 = S(2).u64 <= (uint64_t)(int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_GE_S_IMM): S(1).u32 = S(2).i64 >= (int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(I64_GE_U_IMM): S(1).u32 = S(2).u64 >= (uint64_t)(int64_t)(int32_t)W(3); ip += 4; NEXT();
+    OP(BR_I32_EQ):
+        if (S(1).u32 == S(2).u32) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_NE):
+        if (S(1).u32 != S(2).u32) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_LT_S):
+        if (S(1).i32 < S(2).i32) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_LT_U):
+        if (S(1).u32 < S(2).u32) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_GT_S):
+        if (S(1).i32 > S(2).i32) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_GT_U):
+        if (S(1).u32 > S(2).u32) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_LE_S):
+        if (S(1).i32 <= S(2).i32) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_LE_U):
+        if (S(1).u32 <= S(2).u32) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_GE_S):
+        if (S(1).i32 >= S(2).i32) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_GE_U):
+        if (S(1).u32 >= S(2).u32) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_EQ_IMM):
+        if (S(1).u32 == W(2)) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_NE_IMM):
+        if (S(1).u32 != W(2)) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_LT_S_IMM):
+        if (S(1).i32 < (int32_t)W(2)) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_LT_U_IMM):
+        if (S(1).u32 < W(2)) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_GT_S_IMM):
+        if (S(1).i32 > (int32_t)W(2)) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_GT_U_IMM):
+        if (S(1).u32 > W(2)) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_LE_S_IMM):
+        if (S(1).i32 <= (int32_t)W(2)) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_LE_U_IMM):
+        if (S(1).u32 <= W(2)) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_GE_S_IMM):
+        if (S(1).i32 >= (int32_t)W(2)) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I32_GE_U_IMM):
+        if (S(1).u32 >= W(2)) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I64_EQ):
+        if (S(1).u64 == S(2).u64) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I64_NE):
+        if (S(1).u64 != S(2).u64) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I64_LT_S):
+        if (S(1).i64 < S(2).i64) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I64_LT_U):
+        if (S(1).u64 < S(2).u64) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I64_GT_S):
+        if (S(1).i64 > S(2).i64) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I64_GT_U):
+        if (S(1).u64 > S(2).u64) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I64_LE_S):
+        if (S(1).i64 <= S(2).i64) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I64_LE_U):
+        if (S(1).u64 <= S(2).u64) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I64_GE_S):
+        if (S(1).i64 >= S(2).i64) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I64_GE_U):
+        if (S(1).u64 >= S(2).u64) {
+            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(3);
+        } else {
+            ip += 4;
+        }
+        NEXT();
+    OP(BR_I64_EQZ):
+        if (S(1).u64 == 0) {
+            if ((int32_t)W(2) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(2);
+        } else {
+            ip += 3;
+        }
+        NEXT();
+    OP(BR_I64_NEZ):
+        if (S(1).u64 != 0) {
+            if ((int32_t)W(2) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+                goto interrupted;
+            ip += (int32_t)W(2);
+        } else {
+            ip += 3;
+        }
+        NEXT();
+
+    /* ---- memory accesses with a folded address add ---- */
+    OP(I32_LOAD_ADD):
+        ea = (uint64_t)(uint32_t)(S(2).u32 + W(3)) + W(4);
+        if (ea + 4 > mem_size)
+            goto trap_memory_bounds;
+        S(1).u32 = load32(mem_base + ea);
+        ip += 5;
+        NEXT();
+    OP(I64_LOAD_ADD):
+        ea = (uint64_t)(uint32_t)(S(2).u32 + W(3)) + W(4);
+        if (ea + 8 > mem_size)
+            goto trap_memory_bounds;
+        S(1).u64 = load64(mem_base + ea);
+        ip += 5;
+        NEXT();
+    OP(I32_LOAD8_U_ADD):
+        ea = (uint64_t)(uint32_t)(S(2).u32 + W(3)) + W(4);
+        if (ea + 1 > mem_size)
+            goto trap_memory_bounds;
+        S(1).u32 = mem_base[ea];
+        ip += 5;
+        NEXT();
+    OP(I32_LOAD8_S_ADD):
+        ea = (uint64_t)(uint32_t)(S(2).u32 + W(3)) + W(4);
+        if (ea + 1 > mem_size)
+            goto trap_memory_bounds;
+        S(1).i32 = (int8_t)mem_base[ea];
+        ip += 5;
+        NEXT();
+    OP(I32_LOAD16_U_ADD):
+        ea = (uint64_t)(uint32_t)(S(2).u32 + W(3)) + W(4);
+        if (ea + 2 > mem_size)
+            goto trap_memory_bounds;
+        S(1).u32 = load16(mem_base + ea);
+        ip += 5;
+        NEXT();
+    OP(I32_LOAD16_S_ADD):
+        ea = (uint64_t)(uint32_t)(S(2).u32 + W(3)) + W(4);
+        if (ea + 2 > mem_size)
+            goto trap_memory_bounds;
+        S(1).i32 = (int16_t)load16(mem_base + ea);
+        ip += 5;
+        NEXT();
+    OP(I32_STORE_ADD):
+        ea = (uint64_t)(uint32_t)(S(1).u32 + W(3)) + W(4);
+        if (ea + 4 > mem_size)
+            goto trap_memory_bounds;
+        store32(mem_base + ea, S(2).u32);
+        ip += 5;
+        NEXT();
+    OP(I64_STORE_ADD):
+        ea = (uint64_t)(uint32_t)(S(1).u32 + W(3)) + W(4);
+        if (ea + 8 > mem_size)
+            goto trap_memory_bounds;
+        store64(mem_base + ea, S(2).u64);
+        ip += 5;
+        NEXT();
+    OP(I32_STORE8_ADD):
+        ea = (uint64_t)(uint32_t)(S(1).u32 + W(3)) + W(4);
+        if (ea + 1 > mem_size)
+            goto trap_memory_bounds;
+        mem_base[ea] = (uint8_t)S(2).u32;
+        ip += 5;
+        NEXT();
+    OP(I32_STORE16_ADD):
+        ea = (uint64_t)(uint32_t)(S(1).u32 + W(3)) + W(4);
+        if (ea + 2 > mem_size)
+            goto trap_memory_bounds;
+        store16(mem_base + ea, (uint16_t)S(2).u32);
+        ip += 5;
+        NEXT();
+
 #if !WR_COMPUTED_GOTO
     default:
         trap_msg = "invalid internal opcode";

@@ -127,7 +127,89 @@
     IOP(I32_TRUNC_SAT_F32_S, "DA", "") IOP(I32_TRUNC_SAT_F32_U, "DA", "") \
     IOP(I32_TRUNC_SAT_F64_S, "DA", "") IOP(I32_TRUNC_SAT_F64_U, "DA", "") \
     IOP(I64_TRUNC_SAT_F32_S, "DA", "") IOP(I64_TRUNC_SAT_F32_U, "DA", "") \
-    IOP(I64_TRUNC_SAT_F64_S, "DA", "") IOP(I64_TRUNC_SAT_F64_U, "DA", "")
+    IOP(I64_TRUNC_SAT_F64_S, "DA", "") IOP(I64_TRUNC_SAT_F64_U, "DA", "") \
+    /* immediate operands: D = A op I (i64: I sign-extended) */ \
+    IOP(I32_ADD_IMM, "DAI", "") \
+    IOP(I32_MUL_IMM, "DAI", "") \
+    IOP(I32_AND_IMM, "DAI", "") \
+    IOP(I32_OR_IMM, "DAI", "") \
+    IOP(I32_XOR_IMM, "DAI", "") \
+    IOP(I32_SHL_IMM, "DAI", "I already masked") \
+    IOP(I32_SHR_S_IMM, "DAI", "I already masked") \
+    IOP(I32_SHR_U_IMM, "DAI", "I already masked") \
+    IOP(I32_ROTL_IMM, "DAI", "rotr k is rotl (32-k)") \
+    IOP(I32_EQ_IMM, "DAI", "") \
+    IOP(I32_NE_IMM, "DAI", "") \
+    IOP(I32_LT_S_IMM, "DAI", "") \
+    IOP(I32_LT_U_IMM, "DAI", "") \
+    IOP(I32_GT_S_IMM, "DAI", "") \
+    IOP(I32_GT_U_IMM, "DAI", "") \
+    IOP(I32_LE_S_IMM, "DAI", "") \
+    IOP(I32_LE_U_IMM, "DAI", "") \
+    IOP(I32_GE_S_IMM, "DAI", "") \
+    IOP(I32_GE_U_IMM, "DAI", "") \
+    IOP(I64_ADD_IMM, "DAI", "") \
+    IOP(I64_AND_IMM, "DAI", "") \
+    IOP(I64_OR_IMM, "DAI", "") \
+    IOP(I64_XOR_IMM, "DAI", "") \
+    IOP(I64_SHL_IMM, "DAI", "I already masked") \
+    IOP(I64_SHR_S_IMM, "DAI", "I already masked") \
+    IOP(I64_SHR_U_IMM, "DAI", "I already masked") \
+    IOP(I64_ROTL_IMM, "DAI", "") \
+    IOP(I64_EQ_IMM, "DAI", "") \
+    IOP(I64_NE_IMM, "DAI", "") \
+    IOP(I64_LT_S_IMM, "DAI", "") \
+    IOP(I64_LT_U_IMM, "DAI", "") \
+    IOP(I64_GT_S_IMM, "DAI", "") \
+    IOP(I64_GT_U_IMM, "DAI", "") \
+    IOP(I64_LE_S_IMM, "DAI", "") \
+    IOP(I64_LE_U_IMM, "DAI", "") \
+    IOP(I64_GE_S_IMM, "DAI", "") \
+    IOP(I64_GE_U_IMM, "DAI", "") \
+    /* fused compare and branch: jump to T if A op B (or A op I) */ \
+    IOP(BR_I32_EQ, "ABT", "") \
+    IOP(BR_I32_NE, "ABT", "") \
+    IOP(BR_I32_LT_S, "ABT", "") \
+    IOP(BR_I32_LT_U, "ABT", "") \
+    IOP(BR_I32_GT_S, "ABT", "") \
+    IOP(BR_I32_GT_U, "ABT", "") \
+    IOP(BR_I32_LE_S, "ABT", "") \
+    IOP(BR_I32_LE_U, "ABT", "") \
+    IOP(BR_I32_GE_S, "ABT", "") \
+    IOP(BR_I32_GE_U, "ABT", "") \
+    IOP(BR_I32_EQ_IMM, "AIT", "") \
+    IOP(BR_I32_NE_IMM, "AIT", "") \
+    IOP(BR_I32_LT_S_IMM, "AIT", "") \
+    IOP(BR_I32_LT_U_IMM, "AIT", "") \
+    IOP(BR_I32_GT_S_IMM, "AIT", "") \
+    IOP(BR_I32_GT_U_IMM, "AIT", "") \
+    IOP(BR_I32_LE_S_IMM, "AIT", "") \
+    IOP(BR_I32_LE_U_IMM, "AIT", "") \
+    IOP(BR_I32_GE_S_IMM, "AIT", "") \
+    IOP(BR_I32_GE_U_IMM, "AIT", "") \
+    IOP(BR_I64_EQ, "ABT", "") \
+    IOP(BR_I64_NE, "ABT", "") \
+    IOP(BR_I64_LT_S, "ABT", "") \
+    IOP(BR_I64_LT_U, "ABT", "") \
+    IOP(BR_I64_GT_S, "ABT", "") \
+    IOP(BR_I64_GT_U, "ABT", "") \
+    IOP(BR_I64_LE_S, "ABT", "") \
+    IOP(BR_I64_LE_U, "ABT", "") \
+    IOP(BR_I64_GE_S, "ABT", "") \
+    IOP(BR_I64_GE_U, "ABT", "") \
+    IOP(BR_I64_EQZ, "AT", "") \
+    IOP(BR_I64_NEZ, "AT", "") \
+    /* accesses at (A + I1, wrapping at 32 bits) + I2: an address add folded in */ \
+    IOP(I32_LOAD_ADD, "DAII", "") \
+    IOP(I64_LOAD_ADD, "DAII", "") \
+    IOP(I32_LOAD8_U_ADD, "DAII", "") \
+    IOP(I32_LOAD8_S_ADD, "DAII", "") \
+    IOP(I32_LOAD16_U_ADD, "DAII", "") \
+    IOP(I32_LOAD16_S_ADD, "DAII", "") \
+    IOP(I32_STORE_ADD, "ABII", "") \
+    IOP(I64_STORE_ADD, "ABII", "") \
+    IOP(I32_STORE8_ADD, "ABII", "") \
+    IOP(I32_STORE16_ADD, "ABII", "")
 /* clang-format on */
 
 typedef enum {

@@ -24,9 +24,13 @@
 
 enum { CTRL_FUNC, CTRL_BLOCK, CTRL_LOOP, CTRL_IF, CTRL_ELSE };
 
+/* An operand: a value in a slot, or a constant not yet written anywhere
+ * (is_const; its slot is then its home, where it goes if it must). */
 typedef struct Entry {
     uint8_t type;
+    bool is_const;
     uint32_t slot;
+    uint64_t value;
 } Entry;
 
 /* A block type: empty, one inline value type, or a function type. */
@@ -43,7 +47,8 @@ typedef struct Ctrl {
     uint32_t height; /* operand height below the block's params */
     uint32_t start_pos; /* loop: code position of the header */
     uint32_t patch_head; /* forward branches to the end, linked via Patch */
-    uint32_t else_patch; /* if: the BR_IF_NOT to the else arm or end */
+    uint32_t else_patch; /* if: the branch to the else arm or end */
+    uint32_t else_word; /* its target word */
     uint32_t spill_base; /* if with params: where the params were saved */
 } Ctrl;
 
@@ -75,6 +80,7 @@ typedef struct Translator {
 
     Entry *stack;
     uint32_t height, stack_cap, max_height;
+    uint32_t n_consts; /* constant entries on the stack */
 
     Ctrl *ctrls;
     uint32_t n_ctrls, ctrl_cap;
@@ -94,6 +100,7 @@ typedef struct Translator {
      * instruction, while its result is the top entry: local.set folds into it. */
     uint32_t fold_word;
     uint32_t fold_height;
+    IopCode fold_op; /* the operation at fold_word - 1 */
 } Translator;
 
 /* ------------------------------------------------------------------ */
@@ -271,7 +278,9 @@ static bool push_entry(Translator *t, uint8_t type, uint32_t slot)
     if (t->height >= WR_MAX_STACK_HEIGHT)
         return fail(t, "function too complex: operand stack too high");
     t->stack[t->height].type = type;
+    t->stack[t->height].is_const = false;
     t->stack[t->height].slot = slot;
+    t->stack[t->height].value = 0;
     note_ref(t, slot, 1);
     t->height++;
     if (t->height > t->max_height)
@@ -287,22 +296,70 @@ static uint32_t push(Translator *t, uint8_t type)
     return slot;
 }
 
-/* Pops one operand of the expected type (VT_UNKNOWN: any) into *out. */
-static bool pop_expect(Translator *t, uint8_t expected, Entry *out)
+/* A constant costs nothing until an operand slot is really needed. */
+static bool push_const(Translator *t, uint8_t type, uint64_t value)
+{
+    uint32_t h = t->height;
+    if (!push_entry(t, type, home(t, h)))
+        return false;
+    t->stack[h].is_const = true;
+    t->stack[h].value = value;
+    t->n_consts++;
+    return true;
+}
+
+static void emit_const_to(Translator *t, uint32_t dst, uint8_t type, uint64_t value)
+{
+    if (type == VT_I64 || type == VT_F64) {
+        emit_op(t, IOP_CONST64);
+        emit_word(t, dst);
+        emit_word(t, (uint32_t)value);
+        emit_word(t, (uint32_t)(value >> 32));
+    } else {
+        emit_op(t, IOP_CONST32);
+        emit_word(t, dst);
+        emit_word(t, (uint32_t)value);
+    }
+}
+
+/* Writes a popped constant entry into its home slot. */
+static void materialize(Translator *t, Entry *e)
+{
+    if (!e->is_const)
+        return;
+    emit_const_to(t, e->slot, e->type, e->value);
+    e->is_const = false;
+}
+
+/* Pops one operand of the expected type (VT_UNKNOWN: any), leaving a
+ * constant virtual: the caller may use its value as an immediate. */
+static bool pop_operand(Translator *t, uint8_t expected, Entry *out)
 {
     Ctrl *c = top_ctrl(t);
     if (t->height == c->height) {
         if (!c->unreachable)
             return fail(t, "type mismatch: operand stack underflow");
         out->type = VT_UNKNOWN;
+        out->is_const = false;
         out->slot = home(t, t->height);
+        out->value = 0;
         return true;
     }
     Entry e = t->stack[--t->height];
     note_ref(t, e.slot, -1);
+    t->n_consts -= e.is_const;
     if (e.type != expected && e.type != VT_UNKNOWN && expected != VT_UNKNOWN)
         return fail_type(t, expected, e.type);
     *out = e;
+    return true;
+}
+
+/* Pops one operand of the expected type into a slot. */
+static bool pop_expect(Translator *t, uint8_t expected, Entry *out)
+{
+    if (!pop_operand(t, expected, out))
+        return false;
+    materialize(t, out);
     return true;
 }
 
@@ -312,10 +369,15 @@ static bool pop_type(Translator *t, uint8_t expected)
     return pop_expect(t, expected, &e);
 }
 
-/* Moves entry i to its home slot if it names a local. */
+/* Moves entry i to its home slot if it names a local or is a constant. */
 static void canonicalize(Translator *t, uint32_t i)
 {
     Entry *e = &t->stack[i];
+    if (e->is_const) {
+        materialize(t, e);
+        t->n_consts--;
+        return;
+    }
     if (e->slot == home(t, i))
         return;
     emit_mov(t, home(t, i), e->slot);
@@ -325,7 +387,7 @@ static void canonicalize(Translator *t, uint32_t i)
 
 static void canonicalize_all(Translator *t)
 {
-    for (uint32_t i = 0; t->total_local_refs && i < t->height; i++)
+    for (uint32_t i = 0; (t->total_local_refs || t->n_consts) && i < t->height; i++)
         canonicalize(t, i);
 }
 
@@ -469,19 +531,29 @@ static bool check_label_operands(Translator *t, const Ctrl *c)
 /* branches                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Puts an entry's value into dst: a copy, or the constant itself. */
+static void emit_value_to(Translator *t, uint32_t dst, const Entry *e)
+{
+    if (e->is_const)
+        emit_const_to(t, dst, e->type, e->value);
+    else
+        emit_mov(t, dst, e->slot);
+}
+
 /* Moves the top n operands (values from src_base) into the label's slots. */
 static void emit_label_moves(Translator *t, const Ctrl *c, uint32_t src_height)
 {
     uint32_t n = label_arity(c);
     for (uint32_t i = 0; i < n; i++)
-        emit_mov(t, home(t, c->height + i), t->stack[src_height + i].slot);
+        emit_value_to(t, home(t, c->height + i), &t->stack[src_height + i]);
 }
 
 static bool label_needs_moves(Translator *t, const Ctrl *c, uint32_t src_height)
 {
     uint32_t n = label_arity(c);
     for (uint32_t i = 0; i < n; i++)
-        if (t->stack[src_height + i].slot != home(t, c->height + i))
+        if (t->stack[src_height + i].is_const ||
+            t->stack[src_height + i].slot != home(t, c->height + i))
             return true;
     return false;
 }
@@ -494,9 +566,15 @@ static void emit_return_from(Translator *t, uint32_t src_height)
 {
     uint32_t n = t->f->type->n_results;
     for (uint32_t i = 0; i < n; i++)
-        emit_mov(t, home(t, src_height + i), t->stack[src_height + i].slot);
-    for (uint32_t i = 0; i < n; i++)
-        emit_mov(t, i, home(t, src_height + i));
+        if (!t->stack[src_height + i].is_const)
+            emit_mov(t, home(t, src_height + i), t->stack[src_height + i].slot);
+    for (uint32_t i = 0; i < n; i++) {
+        const Entry *e = &t->stack[src_height + i];
+        if (e->is_const)
+            emit_const_to(t, i, e->type, e->value);
+        else
+            emit_mov(t, i, home(t, src_height + i));
+    }
     emit_op(t, IOP_RETURN);
 }
 
@@ -526,9 +604,117 @@ static void set_unreachable(Translator *t)
     while (t->height > c->height) {
         t->height--;
         note_ref(t, t->stack[t->height].slot, -1);
+        t->n_consts -= t->stack[t->height].is_const;
     }
     c->unreachable = true;
     t->fold_word = NO_POS;
+}
+
+
+/* ---- conditions: a compare feeding a branch is fused into it ---- */
+
+/* The condition of br_if or if: a value in a slot, or (fused) a compare
+ * the branch performs itself on the compare's operands. */
+typedef struct Condition {
+    IopCode cmp; /* IOP_COUNT: the plain value in slot */
+    uint32_t slot; /* plain: the value; fused: the compare's first operand */
+    uint32_t b; /* fused: the second operand's slot, or an immediate */
+} Condition;
+
+enum { N_CMP = 10 }; /* eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u */
+static const IopCode cmp_i32[N_CMP] = {IOP_I32_EQ, IOP_I32_NE, IOP_I32_LT_S, IOP_I32_LT_U,
+                                       IOP_I32_GT_S, IOP_I32_GT_U, IOP_I32_LE_S, IOP_I32_LE_U,
+                                       IOP_I32_GE_S, IOP_I32_GE_U};
+static const IopCode cmp_i32_imm[N_CMP] = {
+    IOP_I32_EQ_IMM, IOP_I32_NE_IMM, IOP_I32_LT_S_IMM, IOP_I32_LT_U_IMM, IOP_I32_GT_S_IMM,
+    IOP_I32_GT_U_IMM, IOP_I32_LE_S_IMM, IOP_I32_LE_U_IMM, IOP_I32_GE_S_IMM, IOP_I32_GE_U_IMM};
+static const IopCode cmp_i64[N_CMP] = {IOP_I64_EQ, IOP_I64_NE, IOP_I64_LT_S, IOP_I64_LT_U,
+                                       IOP_I64_GT_S, IOP_I64_GT_U, IOP_I64_LE_S, IOP_I64_LE_U,
+                                       IOP_I64_GE_S, IOP_I64_GE_U};
+static const IopCode br_i32[N_CMP] = {IOP_BR_I32_EQ, IOP_BR_I32_NE, IOP_BR_I32_LT_S,
+                                      IOP_BR_I32_LT_U, IOP_BR_I32_GT_S, IOP_BR_I32_GT_U,
+                                      IOP_BR_I32_LE_S, IOP_BR_I32_LE_U, IOP_BR_I32_GE_S,
+                                      IOP_BR_I32_GE_U};
+static const IopCode br_i32_imm[N_CMP] = {
+    IOP_BR_I32_EQ_IMM, IOP_BR_I32_NE_IMM, IOP_BR_I32_LT_S_IMM, IOP_BR_I32_LT_U_IMM,
+    IOP_BR_I32_GT_S_IMM, IOP_BR_I32_GT_U_IMM, IOP_BR_I32_LE_S_IMM, IOP_BR_I32_LE_U_IMM,
+    IOP_BR_I32_GE_S_IMM, IOP_BR_I32_GE_U_IMM};
+static const IopCode br_i64[N_CMP] = {IOP_BR_I64_EQ, IOP_BR_I64_NE, IOP_BR_I64_LT_S,
+                                      IOP_BR_I64_LT_U, IOP_BR_I64_GT_S, IOP_BR_I64_GT_U,
+                                      IOP_BR_I64_LE_S, IOP_BR_I64_LE_U, IOP_BR_I64_GE_S,
+                                      IOP_BR_I64_GE_U};
+/* The negation of each compare (integers only: no NaN). */
+static const uint8_t cmp_inverse[N_CMP] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+
+static int cmp_index(const IopCode *group, IopCode op)
+{
+    for (int k = 0; k < N_CMP; k++)
+        if (group[k] == op)
+            return k;
+    return -1;
+}
+
+/* The branch testing compare cmp (or its negation), IOP_COUNT if none. */
+static IopCode branch_form(IopCode cmp, bool when_true)
+{
+    static const struct {
+        const IopCode *cmps, *branches;
+    } groups[] = {{cmp_i32, br_i32}, {cmp_i32_imm, br_i32_imm}, {cmp_i64, br_i64}};
+    if (cmp == IOP_I32_EQZ)
+        return when_true ? IOP_BR_IF_NOT : IOP_BR_IF;
+    if (cmp == IOP_I64_EQZ)
+        return when_true ? IOP_BR_I64_EQZ : IOP_BR_I64_NEZ;
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        int k = cmp_index(groups[g].cmps, cmp);
+        if (k >= 0)
+            return groups[g].branches[when_true ? k : cmp_inverse[k]];
+    }
+    return IOP_COUNT;
+}
+
+/* Pops the i32 condition of br_if/if. When the compare that produced it is
+ * the last instruction emitted, it is taken back out of the code and the
+ * branch will perform it. */
+static bool pop_condition(Translator *t, Condition *out)
+{
+    bool fusable = t->fold_word != NO_POS && t->fold_height == t->height &&
+                   t->height > top_ctrl(t)->height && !t->stack[t->height - 1].is_const &&
+                   t->stack[t->height - 1].slot == home(t, t->height - 1) && !is_dead(t) &&
+                   branch_form(t->fold_op, true) != IOP_COUNT;
+    Entry e;
+    if (!pop_expect(t, VT_I32, &e))
+        return false;
+    out->cmp = IOP_COUNT;
+    out->slot = e.slot;
+    out->b = 0;
+    if (fusable) {
+        uint32_t at = t->fold_word - 1; /* the compare's first word */
+        out->cmp = t->fold_op;
+        out->slot = t->code[at + 2];
+        if (t->fold_op != IOP_I32_EQZ && t->fold_op != IOP_I64_EQZ)
+            out->b = t->code[at + 3];
+        t->code_len = at;
+        t->fold_word = NO_POS;
+    }
+    return true;
+}
+
+/* Emits a branch taken when the condition holds (or, !when_true, when it
+ * does not). Returns the instruction's position; *out_word is its target
+ * word, left for the caller to fill. */
+static uint32_t emit_cond_branch(Translator *t, const Condition *c, bool when_true,
+                                 uint32_t *out_word)
+{
+    IopCode op = c->cmp == IOP_COUNT ? (when_true ? IOP_BR_IF : IOP_BR_IF_NOT)
+                                     : branch_form(c->cmp, when_true);
+    bool two = c->cmp != IOP_COUNT && c->cmp != IOP_I32_EQZ && c->cmp != IOP_I64_EQZ;
+    uint32_t pos = emit_op(t, op);
+    emit_word(t, c->slot);
+    if (two)
+        emit_word(t, c->b);
+    *out_word = t->code_len;
+    emit_word(t, 0);
+    return pos;
 }
 
 /* ------------------------------------------------------------------ */
@@ -538,11 +724,11 @@ static void set_unreachable(Translator *t)
 static bool op_block(Translator *t, uint8_t kind)
 {
     BlockType bt;
-    Entry cond = {VT_I32, 0};
+    Condition cond;
     t->unclosed_blocks = 1; /* until its frame is pushed */
     if (!read_block_type(t, &bt))
         return false;
-    if (kind == CTRL_IF && !pop_expect(t, VT_I32, &cond))
+    if (kind == CTRL_IF && !pop_condition(t, &cond))
         return false;
     if (!check_params(t, &bt))
         return false;
@@ -568,9 +754,7 @@ static bool op_block(Translator *t, uint8_t kind)
             emit_word(t, home(t, c->height + i));
         }
     }
-    c->else_patch = emit_op(t, IOP_BR_IF_NOT);
-    emit_word(t, cond.slot);
-    emit_word(t, 0);
+    c->else_patch = emit_cond_branch(t, &cond, false, &c->else_word);
     return true;
 }
 
@@ -608,7 +792,7 @@ static bool op_else(Translator *t)
     c->unreachable = false;
     t->fold_word = NO_POS;
     if (c->else_patch != NO_POS) {
-        t->code[c->else_patch + 2] = t->code_len - c->else_patch;
+        t->code[c->else_word] = t->code_len - c->else_patch;
         c->else_patch = NO_POS;
     }
     uint32_t n = bt_n_params(&c->bt);
@@ -645,7 +829,7 @@ static bool op_end(Translator *t)
     }
     t->fold_word = NO_POS;
     if (c->else_patch != NO_POS)
-        t->code[c->else_patch + 2] = t->code_len - c->else_patch;
+        t->code[c->else_word] = t->code_len - c->else_patch;
     resolve_patches(t, c, t->code_len);
     BlockType bt = c->bt;
     t->n_ctrls--;
@@ -689,36 +873,37 @@ static bool repush_label_operands(Translator *t, const Ctrl *c)
 
 static bool op_br_if(Translator *t)
 {
-    uint32_t depth;
-    Entry cond;
+    uint32_t depth, word;
+    Condition cond;
     if (!rd_u32(&t->r, &depth))
         return fail_read(t);
     Ctrl *c = label_at(t, depth);
-    if (!c || !pop_expect(t, VT_I32, &cond) || !repush_label_operands(t, c))
+    if (!c || !pop_condition(t, &cond) || !repush_label_operands(t, c))
         return false;
     t->fold_word = NO_POS;
     if (is_dead(t))
         return true;
     uint32_t src = t->height - label_arity(c);
     bool moves = label_needs_moves(t, c, src);
-    if (c->kind == CTRL_LOOP && !moves) {
+    if (c->kind == CTRL_LOOP && !moves && cond.cmp == IOP_COUNT) {
         uint32_t pos = emit_op(t, IOP_LOOP_BR_IF);
         emit_word(t, cond.slot);
         emit_word(t, c->start_pos - pos);
+    } else if (c->kind == CTRL_LOOP && !moves) {
+        /* fused branches check the interrupt flag when jumping backward */
+        uint32_t pos = emit_cond_branch(t, &cond, true, &word);
+        if (!t->failed)
+            t->code[word] = c->start_pos - pos;
     } else if (c->kind != CTRL_FUNC && c->kind != CTRL_LOOP && !moves) {
-        uint32_t pos = emit_op(t, IOP_BR_IF);
-        emit_word(t, cond.slot);
-        add_patch(t, c, pos, t->code_len);
-        emit_word(t, 0);
+        uint32_t pos = emit_cond_branch(t, &cond, true, &word);
+        add_patch(t, c, pos, word);
     } else {
-        uint32_t skip = emit_op(t, IOP_BR_IF_NOT);
-        emit_word(t, cond.slot);
-        emit_word(t, 0);
+        uint32_t skip = emit_cond_branch(t, &cond, false, &word);
         emit_branch(t, c, src);
         if (!t->failed)
-            t->code[skip + 2] = t->code_len - skip;
-        t->fold_word = NO_POS;
+            t->code[word] = t->code_len - skip;
     }
+    t->fold_word = NO_POS;
     return true;
 }
 
@@ -886,6 +1071,7 @@ static void emit_producer(Translator *t, IopCode op, uint8_t rt)
     emit_op(t, op);
     t->fold_word = t->code_len;
     t->fold_height = t->height;
+    t->fold_op = op;
     emit_word(t, dst);
 }
 
@@ -900,11 +1086,115 @@ static bool op_unary(Translator *t, IopCode op, uint8_t in, uint8_t out)
     return !t->failed;
 }
 
+/* ---- immediate operands ---- */
+
+/* The immediate form of op with constant right operand v, if there is one:
+ * *out_imm is the immediate word. Subtraction becomes addition of -v, a
+ * right rotation a left one; i64 immediates must fit a sign-extended i32. */
+static bool imm_form(IopCode op, uint64_t v, IopCode *out_op, uint32_t *out_imm)
+{
+    static const struct {
+        IopCode op, imm_op;
+    } same[] = {
+        {IOP_I32_ADD, IOP_I32_ADD_IMM}, {IOP_I32_MUL, IOP_I32_MUL_IMM},
+        {IOP_I32_AND, IOP_I32_AND_IMM}, {IOP_I32_OR, IOP_I32_OR_IMM},
+        {IOP_I32_XOR, IOP_I32_XOR_IMM}, {IOP_I32_EQ, IOP_I32_EQ_IMM},
+        {IOP_I32_NE, IOP_I32_NE_IMM}, {IOP_I32_LT_S, IOP_I32_LT_S_IMM},
+        {IOP_I32_LT_U, IOP_I32_LT_U_IMM}, {IOP_I32_GT_S, IOP_I32_GT_S_IMM},
+        {IOP_I32_GT_U, IOP_I32_GT_U_IMM}, {IOP_I32_LE_S, IOP_I32_LE_S_IMM},
+        {IOP_I32_LE_U, IOP_I32_LE_U_IMM}, {IOP_I32_GE_S, IOP_I32_GE_S_IMM},
+        {IOP_I32_GE_U, IOP_I32_GE_U_IMM}, {IOP_I64_ADD, IOP_I64_ADD_IMM},
+        {IOP_I64_AND, IOP_I64_AND_IMM}, {IOP_I64_OR, IOP_I64_OR_IMM},
+        {IOP_I64_XOR, IOP_I64_XOR_IMM}, {IOP_I64_EQ, IOP_I64_EQ_IMM},
+        {IOP_I64_NE, IOP_I64_NE_IMM}, {IOP_I64_LT_S, IOP_I64_LT_S_IMM},
+        {IOP_I64_LT_U, IOP_I64_LT_U_IMM}, {IOP_I64_GT_S, IOP_I64_GT_S_IMM},
+        {IOP_I64_GT_U, IOP_I64_GT_U_IMM}, {IOP_I64_LE_S, IOP_I64_LE_S_IMM},
+        {IOP_I64_LE_U, IOP_I64_LE_U_IMM}, {IOP_I64_GE_S, IOP_I64_GE_S_IMM},
+        {IOP_I64_GE_U, IOP_I64_GE_U_IMM},
+    };
+    bool is64 = op >= IOP_I64_EQZ && op <= IOP_I64_ROTR;
+
+    switch (op) {
+    case IOP_I32_SUB: *out_op = IOP_I32_ADD_IMM; *out_imm = (uint32_t)-v; return true;
+    case IOP_I32_SHL: *out_op = IOP_I32_SHL_IMM; *out_imm = v & 31; return true;
+    case IOP_I32_SHR_S: *out_op = IOP_I32_SHR_S_IMM; *out_imm = v & 31; return true;
+    case IOP_I32_SHR_U: *out_op = IOP_I32_SHR_U_IMM; *out_imm = v & 31; return true;
+    case IOP_I32_ROTL: *out_op = IOP_I32_ROTL_IMM; *out_imm = v & 31; return true;
+    case IOP_I32_ROTR: *out_op = IOP_I32_ROTL_IMM; *out_imm = (32 - (v & 31)) & 31; return true;
+    case IOP_I64_SHL: *out_op = IOP_I64_SHL_IMM; *out_imm = v & 63; return true;
+    case IOP_I64_SHR_S: *out_op = IOP_I64_SHR_S_IMM; *out_imm = v & 63; return true;
+    case IOP_I64_SHR_U: *out_op = IOP_I64_SHR_U_IMM; *out_imm = v & 63; return true;
+    case IOP_I64_ROTL: *out_op = IOP_I64_ROTL_IMM; *out_imm = v & 63; return true;
+    case IOP_I64_ROTR: *out_op = IOP_I64_ROTL_IMM; *out_imm = (64 - (v & 63)) & 63; return true;
+    case IOP_I64_SUB:
+        v = (uint64_t)-v;
+        op = IOP_I64_ADD;
+        break;
+    default: break;
+    }
+    if (is64 && (int64_t)v != (int64_t)(int32_t)(uint32_t)v)
+        return false;
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        if (same[i].op == op) {
+            *out_op = same[i].imm_op;
+            *out_imm = (uint32_t)v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* op with its operands swapped (for a constant on the left), if valid. */
+static bool swapped_form(IopCode op, IopCode *out)
+{
+    static const IopCode pairs[][2] = {
+        {IOP_I32_ADD, IOP_I32_ADD}, {IOP_I32_MUL, IOP_I32_MUL}, {IOP_I32_AND, IOP_I32_AND},
+        {IOP_I32_OR, IOP_I32_OR}, {IOP_I32_XOR, IOP_I32_XOR}, {IOP_I32_EQ, IOP_I32_EQ},
+        {IOP_I32_NE, IOP_I32_NE}, {IOP_I32_LT_S, IOP_I32_GT_S}, {IOP_I32_GT_S, IOP_I32_LT_S},
+        {IOP_I32_LT_U, IOP_I32_GT_U}, {IOP_I32_GT_U, IOP_I32_LT_U}, {IOP_I32_LE_S, IOP_I32_GE_S},
+        {IOP_I32_GE_S, IOP_I32_LE_S}, {IOP_I32_LE_U, IOP_I32_GE_U}, {IOP_I32_GE_U, IOP_I32_LE_U},
+        {IOP_I64_ADD, IOP_I64_ADD}, {IOP_I64_AND, IOP_I64_AND}, {IOP_I64_OR, IOP_I64_OR},
+        {IOP_I64_XOR, IOP_I64_XOR}, {IOP_I64_EQ, IOP_I64_EQ}, {IOP_I64_NE, IOP_I64_NE},
+        {IOP_I64_LT_S, IOP_I64_GT_S}, {IOP_I64_GT_S, IOP_I64_LT_S},
+        {IOP_I64_LT_U, IOP_I64_GT_U}, {IOP_I64_GT_U, IOP_I64_LT_U},
+        {IOP_I64_LE_S, IOP_I64_GE_S}, {IOP_I64_GE_S, IOP_I64_LE_S},
+        {IOP_I64_LE_U, IOP_I64_GE_U}, {IOP_I64_GE_U, IOP_I64_LE_U},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        if (pairs[i][0] == op) {
+            *out = pairs[i][1];
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool emit_binary_imm(Translator *t, IopCode op, uint8_t out, Entry *reg, uint32_t imm)
+{
+    materialize(t, reg);
+    emit_producer(t, op, out);
+    if (!is_dead(t)) {
+        emit_word(t, reg->slot);
+        emit_word(t, imm);
+    }
+    return !t->failed;
+}
+
 static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
 {
     Entry a, b;
-    if (!pop_expect(t, in, &b) || !pop_expect(t, in, &a))
+    IopCode imm_op, swapped;
+    uint32_t imm;
+
+    if (!pop_operand(t, in, &b) || !pop_operand(t, in, &a))
         return false;
+    if (b.is_const && imm_form(op, b.value, &imm_op, &imm))
+        return emit_binary_imm(t, imm_op, out, &a, imm);
+    if (a.is_const && !b.is_const && swapped_form(op, &swapped) &&
+        imm_form(swapped, a.value, &imm_op, &imm))
+        return emit_binary_imm(t, imm_op, out, &b, imm);
+    materialize(t, &a);
+    materialize(t, &b);
     emit_producer(t, op, out);
     if (!is_dead(t)) {
         emit_word(t, a.slot);
@@ -915,20 +1205,12 @@ static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
 
 static bool op_const32(Translator *t, uint8_t type, uint32_t bits)
 {
-    emit_producer(t, IOP_CONST32, type);
-    if (!is_dead(t))
-        emit_word(t, bits);
-    return !t->failed;
+    return push_const(t, type, bits);
 }
 
 static bool op_const64(Translator *t, uint8_t type, uint64_t bits)
 {
-    emit_producer(t, IOP_CONST64, type);
-    if (!is_dead(t)) {
-        emit_word(t, (uint32_t)bits);
-        emit_word(t, (uint32_t)(bits >> 32));
-    }
-    return !t->failed;
+    return push_const(t, type, bits);
 }
 
 /* ------------------------------------------------------------------ */
@@ -949,7 +1231,6 @@ static bool op_local_get(Translator *t)
     uint32_t x;
     if (!read_local(t, &x))
         return false;
-    t->fold_word = NO_POS;
     return push_entry(t, t->local_types[x], x);
 }
 
@@ -957,6 +1238,7 @@ static bool op_local_get(Translator *t)
 static bool can_fold_into(Translator *t, uint32_t x)
 {
     return t->fold_word != NO_POS && t->fold_height == t->height &&
+           !t->stack[t->height - 1].is_const &&
            t->stack[t->height - 1].slot == home(t, t->height - 1) && t->local_refs[x] == 0 &&
            !is_dead(t);
 }
@@ -977,12 +1259,14 @@ static bool op_local_set(Translator *t, bool tee)
             push_entry(t, t->local_types[x], x);
         return !t->failed;
     }
-    if (!pop_expect(t, t->local_types[x], &e))
+    if (!pop_operand(t, t->local_types[x], &e))
         return false;
     preserve_local(t, x);
-    emit_mov(t, x, e.slot);
+    emit_value_to(t, x, &e);
     t->fold_word = NO_POS;
-    if (tee)
+    if (tee && e.is_const)
+        push_const(t, e.type, e.value);
+    else if (tee)
         push_entry(t, t->local_types[x], e.slot);
     return !t->failed;
 }
@@ -1073,12 +1357,53 @@ static bool read_memarg(Translator *t, uint32_t max_align, uint32_t *out_offset)
     return true;
 }
 
+/* The access form that also adds an address immediate, or IOP_COUNT. */
+static IopCode add_form(IopCode op)
+{
+    static const IopCode forms[][2] = {
+        {IOP_I32_LOAD, IOP_I32_LOAD_ADD}, {IOP_I64_LOAD, IOP_I64_LOAD_ADD},
+        {IOP_I32_LOAD8_U, IOP_I32_LOAD8_U_ADD}, {IOP_I32_LOAD8_S, IOP_I32_LOAD8_S_ADD},
+        {IOP_I32_LOAD16_U, IOP_I32_LOAD16_U_ADD}, {IOP_I32_LOAD16_S, IOP_I32_LOAD16_S_ADD},
+        {IOP_I32_STORE, IOP_I32_STORE_ADD}, {IOP_I64_STORE, IOP_I64_STORE_ADD},
+        {IOP_I32_STORE8, IOP_I32_STORE8_ADD}, {IOP_I32_STORE16, IOP_I32_STORE16_ADD},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i][0] == op)
+            return forms[i][1];
+    return IOP_COUNT;
+}
+
+/* When the address is the result of an i32.add of an immediate emitted just
+ * before (no instruction and no label since), the add is taken back and
+ * the access performs it, wrapping at 32 bits exactly as i32.add does. */
+static bool take_address_add(Translator *t, const Entry *addr, uint32_t *out_base,
+                             uint32_t *out_imm)
+{
+    uint32_t d = t->fold_word;
+    if (d == NO_POS || t->fold_op != IOP_I32_ADD_IMM || t->code_len != d + 3 || addr->is_const ||
+        addr->slot < t->n_locals || t->code[d] != addr->slot || is_dead(t))
+        return false;
+    *out_base = t->code[d + 1];
+    *out_imm = t->code[d + 2];
+    t->code_len = d - 1;
+    t->fold_word = NO_POS;
+    return true;
+}
+
 static bool op_load(Translator *t, IopCode op, uint8_t type, uint32_t max_align)
 {
-    uint32_t offset;
+    uint32_t offset, base, imm;
     Entry addr;
-    if (!read_memarg(t, max_align, &offset) || !pop_expect(t, VT_I32, &addr))
+    if (!read_memarg(t, max_align, &offset) || !pop_operand(t, VT_I32, &addr))
         return false;
+    if (add_form(op) != IOP_COUNT && take_address_add(t, &addr, &base, &imm)) {
+        emit_producer(t, add_form(op), type);
+        emit_word(t, base);
+        emit_word(t, imm);
+        emit_word(t, offset);
+        return !t->failed;
+    }
+    materialize(t, &addr);
     emit_producer(t, op, type);
     if (!is_dead(t)) {
         emit_word(t, addr.slot);
@@ -1089,11 +1414,22 @@ static bool op_load(Translator *t, IopCode op, uint8_t type, uint32_t max_align)
 
 static bool op_store(Translator *t, IopCode op, uint8_t type, uint32_t max_align)
 {
-    uint32_t offset;
+    uint32_t offset, base, imm;
     Entry addr, val;
-    if (!read_memarg(t, max_align, &offset) || !pop_expect(t, type, &val) ||
-        !pop_expect(t, VT_I32, &addr))
+    if (!read_memarg(t, max_align, &offset) || !pop_operand(t, type, &val) ||
+        !pop_operand(t, VT_I32, &addr))
         return false;
+    bool fused = add_form(op) != IOP_COUNT && take_address_add(t, &addr, &base, &imm);
+    materialize(t, &val);
+    if (fused) {
+        emit_op(t, add_form(op));
+        emit_word(t, base);
+        emit_word(t, val.slot);
+        emit_word(t, imm);
+        emit_word(t, offset);
+        return !t->failed;
+    }
+    materialize(t, &addr);
     if (!is_dead(t)) {
         emit_op(t, op);
         emit_word(t, addr.slot);
@@ -1486,8 +1822,10 @@ static bool op_numeric(Translator *t, const NumOp *op)
     if (op->iop == IOP_COUNT) {
         /* reinterpret: retype the top entry in place */
         Entry e;
-        if (!pop_expect(t, op->in, &e))
+        if (!pop_operand(t, op->in, &e))
             return false;
+        if (e.is_const)
+            return push_const(t, op->out, e.value);
         return push_entry(t, op->out, e.slot);
     }
     if (op->arity == 1)
@@ -1561,7 +1899,7 @@ static bool op_drop(Translator *t)
 {
     Entry e;
     t->fold_word = NO_POS;
-    return pop_expect(t, VT_UNKNOWN, &e);
+    return pop_operand(t, VT_UNKNOWN, &e);
 }
 
 static bool op_unreachable(Translator *t)
