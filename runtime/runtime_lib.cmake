@@ -84,9 +84,6 @@ endif()
 if(NOT WAMR_BUILD_BULK_MEMORY OR NOT WAMR_BUILD_REF_TYPES)
   message(STATUS "runtime_lib.cmake: bulk memory and reference types are part of Wasm 2.0 and always built")
 endif()
-if(WAMR_BUILD_LIBC_BUILTIN)
-  message(STATUS "runtime_lib.cmake: libc-builtin natives are not built yet; WAMR_BUILD_LIBC_BUILTIN only reserves module \"env\"")
-endif()
 
 # ---- platform and target ----
 if(NOT WAMR_BUILD_PLATFORM MATCHES "^(linux|darwin|freebsd|android)$")
@@ -110,6 +107,8 @@ set(WAMR_RUNTIME_LIB_SOURCE
   ${WR_RUNTIME_DIR}/loader/loader.c
   ${WR_RUNTIME_DIR}/loader/translate.c
   ${WR_RUNTIME_DIR}/interp/interp.c
+  ${WR_RUNTIME_DIR}/interp/atomics.c
+  ${WR_RUNTIME_DIR}/thread/wait.c
   ${WR_RUNTIME_DIR}/common/error.c
   ${WR_RUNTIME_DIR}/common/log.c
   ${WR_RUNTIME_DIR}/common/instance.c
@@ -120,7 +119,21 @@ set(WAMR_RUNTIME_LIB_SOURCE
   ${WR_RUNTIME_DIR}/common/wasm_memory.c
   ${WR_RUNTIME_DIR}/common/read_file.c
 )
+if(WAMR_BUILD_LIBC_BUILTIN)
+  # libc-builtin: printf, malloc, strlen, ... under module "env", registered at init
+  list(APPEND WAMR_RUNTIME_LIB_SOURCE
+    ${WR_RUNTIME_DIR}/libc-builtin/libc_builtin.c
+    ${WR_RUNTIME_DIR}/libc-builtin/lb_string.c
+    ${WR_RUNTIME_DIR}/libc-builtin/lb_printf.c)
+  add_definitions(-DWR_LIBC_BUILTIN=1)
+else()
+  add_definitions(-DWR_LIBC_BUILTIN=0)
+endif()
 include_directories(${WR_RUNTIME_DIR}/include)
+# The runtime's own sources also include internal headers by their path under
+# runtime/ ("platform/os.h"); only they get that directory, so the embedder's
+# include path sees nothing but the public headers.
+set_property(SOURCE ${WAMR_RUNTIME_LIB_SOURCE} APPEND PROPERTY INCLUDE_DIRECTORIES ${WR_RUNTIME_DIR})
 # computed goto is a GNU extension the interpreter relies on
 if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
   set_source_files_properties(${WR_RUNTIME_DIR}/interp/interp.c PROPERTIES COMPILE_OPTIONS "-std=gnu11")

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../common/segments.h"
+#include "atomics.h"
 #include "../config.h"
 
 /* ------------------------------------------------------------------ */
@@ -1350,6 +1351,54 @@ dispatch:
             goto trap_memory_bounds;
         store16(mem_base + ea, (uint16_t)S(2).u32);
         ip += 5;
+        NEXT();
+
+    /* ---- atomics (threads proposal): rare, so out of line ---- */
+    OP(ATOMIC_LOAD): {
+        AtomicAccess a = {S(2).u32, W(3), W(4) & 0xff, (W(4) >> 8) & 1};
+        if ((trap_msg = atom_load(inst->memory, &a, &S(1))))
+            goto trap;
+        ip += 5;
+        NEXT();
+    }
+    OP(ATOMIC_STORE): {
+        AtomicAccess a = {S(1).u32, W(3), W(4) & 0xff, (W(4) >> 8) & 1};
+        if ((trap_msg = atom_store(inst->memory, &a, S(2))))
+            goto trap;
+        ip += 5;
+        NEXT();
+    }
+    OP(ATOMIC_RMW): {
+        AtomicAccess a = {S(2).u32, W(4), W(5) & 0xff, (W(5) >> 8) & 1};
+        if ((trap_msg = atom_rmw(inst->memory, &a, W(5) >> 16, S(3), &S(1))))
+            goto trap;
+        ip += 6;
+        NEXT();
+    }
+    OP(ATOMIC_CMPXCHG): {
+        AtomicAccess a = {S(2).u32, W(5), W(6) & 0xff, (W(6) >> 8) & 1};
+        if ((trap_msg = atom_cmpxchg(inst->memory, &a, S(3), S(4), &S(1))))
+            goto trap;
+        ip += 7;
+        NEXT();
+    }
+    OP(ATOMIC_NOTIFY): {
+        AtomicAccess a = {S(2).u32, W(4), 4, false};
+        if ((trap_msg = atom_notify(inst->memory, &a, S(3).u32, &S(1))))
+            goto trap;
+        ip += 5;
+        NEXT();
+    }
+    OP(ATOMIC_WAIT): {
+        AtomicAccess a = {S(2).u32, W(5), W(6), W(6) == 8};
+        if ((trap_msg = atom_wait(env, inst->memory, &a, S(3), S(4).i64, &S(1))))
+            goto trap;
+        ip += 7;
+        NEXT();
+    }
+    OP(ATOMIC_FENCE):
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        ip += 1;
         NEXT();
 
 #if !WR_COMPUTED_GOTO

@@ -209,7 +209,15 @@
     IOP(I32_STORE_ADD, "ABII", "") \
     IOP(I64_STORE_ADD, "ABII", "") \
     IOP(I32_STORE8_ADD, "ABII", "") \
-    IOP(I32_STORE16_ADD, "ABII", "")
+    IOP(I32_STORE16_ADD, "ABII", "") \
+    /* threads proposal: I1 offset, I2 size | is64 << 8 | rmw op << 16 */ \
+    IOP(ATOMIC_LOAD,    "DAII",   "D = atomic load at A + I1") \
+    IOP(ATOMIC_STORE,   "ABII",   "atomic store of B at A + I1") \
+    IOP(ATOMIC_RMW,     "DABII",  "D = old value; memory = old op B") \
+    IOP(ATOMIC_CMPXCHG, "DABCII", "D = old value; memory = C if old == B") \
+    IOP(ATOMIC_NOTIFY,  "DABI",   "D = waiters woken at A + I, at most B") \
+    IOP(ATOMIC_WAIT,    "DABCII", "D = wait at A + I1 while value == B, timeout C ns") \
+    IOP(ATOMIC_FENCE,   "",       "sequentially consistent fence")
 /* clang-format on */
 
 typedef enum {

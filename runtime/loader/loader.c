@@ -217,8 +217,18 @@ static bool read_limits(Loader *ld, bool is_memory, Limits *out)
      * value before "too long" for a continuation bit. Flag 2 (shared, no
      * maximum) is invalid under the threads proposal as well. */
     value = flags & 0x7F;
-    if (value > (is_memory ? 3 : 1) || value == 2)
+    if (value > (is_memory ? 3 : 1))
         return fail(ld, "integer too large");
+    /* Flag 2 is a shared memory without a maximum: invalid (threads
+     * proposal) when a minimum follows; with nothing after it, the core
+     * suite reads the flag itself as malformed. */
+    if (value == 2) {
+        uint32_t min;
+        Reader probe = ld->r;
+        if (flags & 0x80 || !rd_u32(&probe, &min))
+            return fail(ld, "integer too large");
+        return fail(ld, "shared memory must have maximum");
+    }
     if (flags & 0x80)
         return fail(ld, "integer representation too long");
     out->has_max = value & 1;

@@ -1528,6 +1528,116 @@ static bool op_data_drop(Translator *t)
 }
 
 /* ------------------------------------------------------------------ */
+/* atomics (threads proposal, prefix 0xFE)                              */
+/* ------------------------------------------------------------------ */
+
+/* Accesses 0x10-0x4E come in groups of seven, always in this order. */
+static const struct {
+    uint8_t size;
+    uint8_t type;
+} atomic_shapes[7] = {{4, VT_I32}, {8, VT_I64}, {1, VT_I32}, {2, VT_I32},
+                      {1, VT_I64}, {2, VT_I64}, {4, VT_I64}};
+
+/* memarg of an atomic: the alignment must be exactly the access size. */
+static bool read_atomic_memarg(Translator *t, uint32_t size, uint32_t *out_offset)
+{
+    uint32_t align;
+    if (!rd_u32(&t->r, &align) || !rd_u32(&t->r, out_offset))
+        return fail_read(t);
+    if (t->m->n_memories == 0)
+        return fail_index(t, "unknown memory", 0);
+    if (align >= 32 || (1u << align) > size)
+        return fail(t, "alignment must not be larger than natural");
+    if ((1u << align) != size)
+        return fail(t, "alignment must be exactly natural for atomics");
+    return true;
+}
+
+/* Pops n operands of the given types (last first) into slots. */
+static bool pop_slots(Translator *t, const uint8_t *types, uint32_t n, uint32_t *out_slots)
+{
+    Entry e;
+    for (uint32_t i = n; i-- > 0;) {
+        if (!pop_expect(t, types[i], &e))
+            return false;
+        out_slots[i] = e.slot;
+    }
+    return true;
+}
+
+/* One atomic access: operands `in` popped, result `out` (0: none). */
+static bool emit_atomic(Translator *t, IopCode op, const uint8_t *in, uint32_t n_in, uint8_t out,
+                        uint32_t offset, uint32_t info)
+{
+    uint32_t slots[3];
+    if (!pop_slots(t, in, n_in, slots))
+        return false;
+    uint32_t dst = out ? push(t, out) : 0;
+    if (is_dead(t))
+        return !t->failed;
+    emit_op(t, op);
+    if (out)
+        emit_word(t, dst);
+    for (uint32_t i = 0; i < n_in; i++)
+        emit_word(t, slots[i]);
+    emit_word(t, offset);
+    if (op != IOP_ATOMIC_NOTIFY)
+        emit_word(t, info);
+    return !t->failed;
+}
+
+static bool op_atomic_access(Translator *t, uint32_t sub)
+{
+    uint32_t group = (sub - 0x10) / 7, shape = (sub - 0x10) % 7, offset;
+    uint8_t size = atomic_shapes[shape].size, vt = atomic_shapes[shape].type;
+    uint32_t info = size | (uint32_t)(vt == VT_I64) << 8;
+    const uint8_t addr_val[3] = {VT_I32, vt, vt};
+
+    if (!read_atomic_memarg(t, size, &offset))
+        return false;
+    if (group == 0)
+        return emit_atomic(t, IOP_ATOMIC_LOAD, addr_val, 1, vt, offset, info);
+    if (group == 1)
+        return emit_atomic(t, IOP_ATOMIC_STORE, addr_val, 2, 0, offset, info);
+    if (group == 8)
+        return emit_atomic(t, IOP_ATOMIC_CMPXCHG, addr_val, 3, vt, offset, info);
+    /* groups 2..7: add sub and or xor xchg, in ATOMIC_* order */
+    return emit_atomic(t, IOP_ATOMIC_RMW, addr_val, 2, vt, offset, info | (group - 2) << 16);
+}
+
+static bool op_prefix_fe(Translator *t)
+{
+    static const uint8_t notify_in[2] = {VT_I32, VT_I32};
+    static const uint8_t wait32_in[3] = {VT_I32, VT_I32, VT_I64};
+    static const uint8_t wait64_in[3] = {VT_I32, VT_I64, VT_I64};
+    uint32_t sub, offset;
+
+    if (!rd_u32(&t->r, &sub))
+        return fail_read(t);
+    switch (sub) {
+    case 0x00:
+        return read_atomic_memarg(t, 4, &offset) &&
+               emit_atomic(t, IOP_ATOMIC_NOTIFY, notify_in, 2, VT_I32, offset, 0);
+    case 0x01:
+        return read_atomic_memarg(t, 4, &offset) &&
+               emit_atomic(t, IOP_ATOMIC_WAIT, wait32_in, 3, VT_I32, offset, 4);
+    case 0x02:
+        return read_atomic_memarg(t, 8, &offset) &&
+               emit_atomic(t, IOP_ATOMIC_WAIT, wait64_in, 3, VT_I32, offset, 8);
+    case 0x03:
+        if (!read_zero_byte(t))
+            return false;
+        if (!is_dead(t))
+            emit_op(t, IOP_ATOMIC_FENCE);
+        return true;
+    default:
+        if (sub >= 0x10 && sub <= 0x4E)
+            return op_atomic_access(t, sub);
+        return fail_malformed(t, "illegal opcode");
+    }
+}
+
+/* ------------------------------------------------------------------ */
 /* references and tables                                                */
 /* ------------------------------------------------------------------ */
 
@@ -1953,6 +2063,7 @@ static bool translate_op(Translator *t, uint8_t op)
     case 0xD1: return op_ref_is_null(t);
     case 0xD2: return op_ref_func(t);
     case 0xFC: return op_prefix_fc(t);
+    case 0xFE: return op_prefix_fe(t);
     default: return fail_malformed(t, "illegal opcode");
     }
 }
@@ -2080,6 +2191,19 @@ static bool skip_prefix_fc(Translator *t)
     }
 }
 
+/* 0xFE subop immediates: a memarg, or fence's zero byte */
+static bool skip_prefix_fe(Translator *t)
+{
+    uint32_t sub;
+    if (!rd_u32(&t->r, &sub))
+        return false;
+    if (sub == 0x03)
+        return skip_zero_bytes(t, 1);
+    if (sub <= 0x02 || (sub >= 0x10 && sub <= 0x4E))
+        return skip_u32s(&t->r, 2);
+    return fail_malformed(t, "illegal opcode");
+}
+
 /* Decodes one instruction's immediates, tracking block depth. */
 static bool skip_instruction(Translator *t, uint8_t op, uint32_t *depth)
 {
@@ -2110,6 +2234,7 @@ static bool skip_instruction(Translator *t, uint8_t op, uint32_t *depth)
     case 0x44: return rd_bytes(r, 8, &p);
     case 0xD0: return rd_u8(r, &b);
     case 0xFC: return skip_prefix_fc(t);
+    case 0xFE: return skip_prefix_fe(t);
     default: return fail_malformed(t, "illegal opcode");
     }
 }

@@ -869,7 +869,35 @@ static const struct {
      * as the untyped select 0x1B, so select.2.wasm is byte-identical to
      * select.1.wasm, for which the suite expects "type mismatch". */
     {"select", 324, "type mismatch"},
+    /* Limits flag 0x02 followed by a byte: malformed in core Wasm 2.0, but
+     * under the threads proposal (which this runtime implements) it is a
+     * shared memory without a maximum, and rejected as such (threads
+     * memory.wast:12 expects exactly that for the same bytes). */
+    {"binary", 1563, "shared memory must have maximum"},
 };
+
+/* Assertions a Wasm 2.0 implementation must not pass: skipped, never run,
+ * each with its reason. */
+static const struct {
+    const char *dir_part; /* a part of the JSON file's folder */
+    const char *script;
+    int line;
+} known_skips[] = {
+    /* The threads proposal branch predates Wasm 2.0, which allows several
+     * tables: its imports.wast still expects "multiple tables" here. */
+    {"proposals/threads/", "imports", 310},
+    {"proposals/threads/", "imports", 314},
+    {"proposals/threads/", "imports", 318},
+};
+
+static bool is_known_skip(const Script *s, int line)
+{
+    for (size_t i = 0; i < sizeof known_skips / sizeof known_skips[0]; i++)
+        if (line == known_skips[i].line && strcmp(s->name, known_skips[i].script) == 0 &&
+            strstr(s->dir, known_skips[i].dir_part))
+            return true;
+    return false;
+}
 
 static const char *artifact_text(const Script *s, const cJSON *cmd)
 {
@@ -1101,7 +1129,7 @@ static void run_command(Script *s, const cJSON *cmd)
     }
     for (i = 0; type && i < sizeof command_table / sizeof command_table[0]; i++)
         if (strcmp(type, command_table[i].type) == 0)
-            out = command_table[i].run(s, cmd, msg);
+            out = is_known_skip(s, line) ? OUT_SKIP : command_table[i].run(s, cmd, msg);
     count(s, out);
     if (out == OUT_FAIL || out == OUT_ERROR)
         printf("%s:%d: %s: %s\n", s->source, line, type ? type : "?", msg);
