@@ -20,6 +20,13 @@
 #define WR_DISPATCH_COUNT 0
 #endif
 
+/* Build the libc-builtin natives (module "env": printf, malloc, strlen, ...;
+ * runtime/libc-builtin/) and register them at runtime init. The build sets
+ * it from WAMR_BUILD_LIBC_BUILTIN (runtime_lib.cmake). */
+#ifndef WR_LIBC_BUILTIN
+#define WR_LIBC_BUILTIN 0
+#endif
+
 /* Default wasm value stack (bytes) of an exec env when the caller gives 0. */
 #ifndef WR_DEFAULT_STACK_SIZE
 #define WR_DEFAULT_STACK_SIZE (64 * 1024)
@@ -48,6 +55,9 @@
 
 #if WR_DISPATCH_COUNT != 0 && WR_DISPATCH_COUNT != 1
 #error "WR_DISPATCH_COUNT must be 0 or 1"
+#endif
+#if WR_LIBC_BUILTIN != 0 && WR_LIBC_BUILTIN != 1
+#error "WR_LIBC_BUILTIN must be 0 or 1"
 #endif
 #if WR_COMPUTED_GOTO != 0 && WR_COMPUTED_GOTO != 1
 #error "WR_COMPUTED_GOTO must be 0 or 1"

@@ -177,8 +177,6 @@ static uint64_t native_call(void *fn, WasmExecEnv *env, const NativeFrame *fr, c
 
 #else
 /* Any other target: only raw natives can be called. */
-#define NATIVE_STACK_SLOTS 0
-
 typedef struct NativeFrame {
     uint32_t unused;
 } NativeFrame;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../libc-builtin/libc_builtin.h"
 #include "../loader/module.h"
 #include "../mem/mem.h"
 #include "../platform/os.h"
@@ -62,6 +63,11 @@ static bool init_once(RuntimeInitArgs *a)
 {
     if (!init_args_supported(a) || !init_memory(a))
         return false;
+    /* Before the embedder's natives, so that their "env" ones win. */
+    if (!libc_builtin_register()) {
+        mem_destroy();
+        return false;
+    }
     max_thread_num = a->max_thread_num ? a->max_thread_num : DEFAULT_MAX_THREADS;
     if (a->native_symbols && a->n_native_symbols &&
         !native_register(a->native_module_name ? a->native_module_name : "env",
@@ -168,7 +174,7 @@ static void bind_import(WasmFunc *f, const Import *imp)
     bool raw = false;
     const NativeSymbol *sym = native_lookup(imp->module_name, imp->field_name, &raw);
 
-    if (sym && native_signature_matches(sym->signature, f->type, why, sizeof why)) {
+    if (sym && native_symbol_matches(sym, raw, f->type, why, sizeof why)) {
         f->host_fn = native_invoke;
         f->native = sym;
         f->native_raw = raw;
@@ -370,10 +376,16 @@ static bool resolve_import(void *user, const char *module_name, const char *fiel
     InstantiateCtx *ctx = user;
     const Import *imp = &ctx->module->module->imports[ctx->next_import++];
 
-    (void)module_name;
-    (void)field_name;
+    if (imp->kind == EXT_GLOBAL) {
+        /* Only libc-builtin's constants (global.NaN, global.Infinity): NULL
+         * for any other global, and always when libc-builtin is not built. */
+        out->kind = EXT_GLOBAL;
+        out->u.global = lb_builtin_global(module_name, field_name);
+        out->owner = NULL;
+        return out->u.global != NULL;
+    }
     if (imp->kind != EXT_FUNC)
-        return false; /* tables, memories and globals come only from modules */
+        return false; /* tables and memories come only from modules */
     out->kind = EXT_FUNC;
     out->u.func = &ctx->module->import_funcs[ctx->next_func_import++];
     out->owner = NULL;

@@ -246,7 +246,9 @@ static bool model_ok(Live *live, uint32_t n)
     memcpy(sorted, live, n * sizeof *live);
     qsort(sorted, n, sizeof *sorted, live_cmp);
     for (i = 0; i < n; i++) {
-        if (!live_intact(&sorted[i]) || (i && sorted[i - 1].ptr + sorted[i - 1].size > sorted[i].ptr))
+        if (!live_intact(&sorted[i]))
+            return false;
+        if (i && sorted[i - 1].ptr + sorted[i - 1].size > sorted[i].ptr)
             return false;
     }
     return true;
@@ -334,7 +336,7 @@ static void test_mem_system(void)
 static void test_mem_pool(void)
 {
     static void *blocks[100];
-    uint32_t total, free0, free_bytes, highmark, n = 0, i;
+    uint32_t total = 0, free0 = 0, free_bytes = 0, highmark = 0, n = 0, i;
     uint8_t *q;
     int local;
     bool ok = true;
@@ -457,7 +459,7 @@ static void check_fail_after(const char *backend)
 
 static void test_fail_after(void)
 {
-    uint32_t free0, free_bytes;
+    uint32_t free0 = 0, free_bytes = 0;
 
     check_fail_after("system");
     CHECK(mem_init_pool(pool_buf, 65536));
@@ -506,7 +508,7 @@ static void *thread_churn(void *arg)
 static void test_threads(void)
 {
     os_thread t[4];
-    uint32_t i, free0, free_bytes, started = 0;
+    uint32_t i, free0 = 0, free_bytes = 0, started = 0;
     void *ret;
     uintptr_t bad = 0;
     uint64_t t0 = os_time_ns(), t1;

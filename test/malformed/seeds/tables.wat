@@ -1,12 +1,13 @@
-;; Seed: reference types and table operations. Two tables (funcref and
-;; externref), active (both encodings), passive and declarative elem
-;; segments with function indices and expressions, table.get/set/size/grow/
-;; fill/copy/init, elem.drop, ref.func/ref.null/ref.is_null, and mutable
-;; globals of every type, reference types included.
+;; Seed: reference types and table operations. Three tables (funcref and
+;; externref); active, passive and declarative elem segments with function
+;; indices or expressions and implicit or explicit tables (encodings 0-6;
+;; wat2wasm writes 7 as 3); table.get/set/size/grow/fill/copy/init,
+;; elem.drop, ref.func/ref.null/ref.is_null; mutable globals of every type.
 (module
   (type $v_i (func (result i32)))
   (table $funcs 4 8 funcref)
   (table $externs 2 externref)
+  (table $more 2 funcref)
 
   (global $gi (mut i32) (i32.const -7))
   (global $gl (mut i64) (i64.const 0x7fffffffffffffff))
@@ -19,7 +20,10 @@
   (elem $act2 (table $funcs) (i32.const 2) funcref (ref.func $three) (ref.null func))
   (elem $pas funcref (ref.func $one) (ref.null func) (item ref.func $two))
   (elem $pas_idx func $three $two)
+  (elem $act3 (table $more) (i32.const 0) func $two)
+  (elem $act4 (table $externs) (i32.const 1) externref (ref.null extern))
   (elem $decl declare func $declared)
+  (elem $decl2 declare funcref (ref.func $three))
   (elem $ext externref (ref.null extern))
 
   (func $one (type $v_i) (i32.const 1))
@@ -34,6 +38,7 @@
     (drop (table.grow $funcs (local.get $r) (i32.const 2)))
     (table.fill $funcs (i32.const 4) (ref.null func) (i32.const 2))
     (table.copy $funcs $funcs (i32.const 4) (i32.const 0) (i32.const 2))
+    (table.copy $more $funcs (i32.const 0) (i32.const 2) (i32.const 2))
     (table.init $funcs $pas (i32.const 1) (i32.const 0) (i32.const 3))
     (table.init $funcs $pas_idx (i32.const 0) (i32.const 1) (i32.const 1))
     (elem.drop $pas)

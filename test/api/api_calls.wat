@@ -1,0 +1,45 @@
+;; Fixture of test_api: functions of every value type and result shape, a
+;; table for call_indirect, traps, a spin loop for terminate and unbounded
+;; recursion for the stack limit. No imports.
+(module
+  (type $i_i (func (param i32) (result i32)))
+  (type $II_I (func (param i64 i64) (result i64)))
+  (memory (export "memory") 1)
+  ;; elements 0 and 1 are set; 2 and 3 stay null
+  (table 4 funcref)
+  (elem (i32.const 0) $fib $add64)
+  (data (i32.const 64) "hello\00")
+  (func $fib (export "fib") (type $i_i)
+    (if (result i32) (i32.lt_s (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func $add64 (export "add64") (type $II_I)
+    (i64.add (local.get 0) (local.get 1)))
+  (func (export "mixed") (param i32 i64 f32 f64) (result f64)
+    (f64.add (f64.add (f64.convert_i32_s (local.get 0)) (f64.convert_i64_s (local.get 1)))
+             (f64.add (f64.promote_f32 (local.get 2)) (local.get 3))))
+  ;; n -> n, n << 32, n as f32, n / 2 as f64
+  (func (export "multi") (param i32) (result i32 i64 f32 f64)
+    (local.get 0)
+    (i64.shl (i64.extend_i32_s (local.get 0)) (i64.const 32))
+    (f32.convert_i32_s (local.get 0))
+    (f64.div (f64.convert_i32_s (local.get 0)) (f64.const 2)))
+  (func (export "swap") (param f64 f32) (result f32 f64)
+    (local.get 1) (local.get 0))
+  (func (export "answer") (result i32) (i32.const 42))
+  (func (export "nothing"))
+  (func (export "ref_id") (param externref) (result externref) (local.get 0))
+  (func (export "divide") (param i32 i32) (result i32)
+    (i32.div_s (local.get 0) (local.get 1)))
+  ;; calls table[elem] as (i32) -> i32 with argument x
+  (func (export "indirect") (param $x i32) (param $elem i32) (result i32)
+    (call_indirect (type $i_i) (local.get $x) (local.get $elem)))
+  ;; sets memory[0] = 1 so that a watcher knows it runs, then loops forever
+  (func (export "spin")
+    (i32.store (i32.const 0) (i32.const 1))
+    (loop $l (br $l)))
+  (func $deep (export "deep") (param i32) (result i32)
+    (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (func (export "load8") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))

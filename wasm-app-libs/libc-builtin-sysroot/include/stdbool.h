@@ -1,0 +1,12 @@
+/* libc-builtin sysroot (wasm32, -nostdlib): stdbool.h. */
+#ifndef _LB_STDBOOL_H
+#define _LB_STDBOOL_H
+
+#ifndef __cplusplus
+#define bool _Bool
+#define true 1
+#define false 0
+#endif
+#define __bool_true_false_are_defined 1
+
+#endif
