@@ -27,6 +27,12 @@
 #define WR_LIBC_BUILTIN 0
 #endif
 
+/* WASI preview1 natives (runtime/libc-wasi/), under wasi_snapshot_preview1
+ * and wasi_unstable. runtime_lib.cmake sets it from WAMR_BUILD_LIBC_WASI. */
+#ifndef WR_LIBC_WASI
+#define WR_LIBC_WASI 0
+#endif
+
 /* Default wasm value stack (bytes) of an exec env when the caller gives 0. */
 #ifndef WR_DEFAULT_STACK_SIZE
 #define WR_DEFAULT_STACK_SIZE (64 * 1024)
@@ -61,6 +67,9 @@
 #endif
 #if WR_COMPUTED_GOTO != 0 && WR_COMPUTED_GOTO != 1
 #error "WR_COMPUTED_GOTO must be 0 or 1"
+#endif
+#if WR_LIBC_WASI != 0 && WR_LIBC_WASI != 1
+#error "WR_LIBC_WASI must be 0 or 1"
 #endif
 
 #endif

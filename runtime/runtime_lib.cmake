@@ -59,13 +59,10 @@ wr_reject(JIT "there is no LLVM JIT; the interpreter is the only engine")
 wr_reject(FAST_JIT "there is no fast JIT; the interpreter is the only engine")
 wr_reject(LAZY_JIT "there is no JIT")
 wr_reject(WAMR_COMPILER "there is no AOT compiler")
-wr_reject(LIBC_WASI "WASI is not built yet (set WAMR_BUILD_LIBC_WASI 0)")
 wr_reject(LIBC_UVWASI "uvwasi is not used; WASI is our own")
 wr_reject(SIMD "SIMD (v128) is not built yet (set WAMR_BUILD_SIMD 0)")
 wr_reject(LIB_PTHREAD "threads are not built yet")
 wr_reject(LIB_WASI_THREADS "threads are not built yet")
-wr_reject(THREAD_MGR "threads are not built yet")
-wr_reject(SHARED_MEMORY "threads are not built yet")
 wr_reject(MULTI_MODULE "imports between modules go through the internal linker only")
 wr_reject(TAIL_CALL "the tail-call proposal is not supported")
 wr_reject(GC "the GC proposal is not supported")
@@ -109,6 +106,7 @@ set(WAMR_RUNTIME_LIB_SOURCE
   ${WR_RUNTIME_DIR}/interp/interp.c
   ${WR_RUNTIME_DIR}/interp/atomics.c
   ${WR_RUNTIME_DIR}/thread/wait.c
+  ${WR_RUNTIME_DIR}/thread/thread_mgr.c
   ${WR_RUNTIME_DIR}/common/error.c
   ${WR_RUNTIME_DIR}/common/log.c
   ${WR_RUNTIME_DIR}/common/instance.c
@@ -128,6 +126,21 @@ if(WAMR_BUILD_LIBC_BUILTIN)
   add_definitions(-DWR_LIBC_BUILTIN=1)
 else()
   add_definitions(-DWR_LIBC_BUILTIN=0)
+endif()
+if(WAMR_BUILD_LIBC_WASI)
+  # WASI preview1 under wasi_snapshot_preview1 and wasi_unstable, registered at init
+  list(APPEND WAMR_RUNTIME_LIB_SOURCE
+    ${WR_RUNTIME_DIR}/libc-wasi/wasi_api.c
+    ${WR_RUNTIME_DIR}/libc-wasi/wasi_ctx.c
+    ${WR_RUNTIME_DIR}/libc-wasi/wasi_path.c
+    ${WR_RUNTIME_DIR}/libc-wasi/wasi_fd.c
+    ${WR_RUNTIME_DIR}/libc-wasi/wasi_file.c
+    ${WR_RUNTIME_DIR}/libc-wasi/wasi_proc.c
+    ${WR_RUNTIME_DIR}/libc-wasi/wasi_sock.c
+    ${WR_RUNTIME_DIR}/libc-wasi/wasi_native.c)
+  add_definitions(-DWR_LIBC_WASI=1)
+else()
+  add_definitions(-DWR_LIBC_WASI=0)
 endif()
 include_directories(${WR_RUNTIME_DIR}/include)
 # The runtime's own sources also include internal headers by their path under

@@ -14,6 +14,7 @@ struct WASMModuleCommon {
     WasmFunc *import_funcs;
     uint8_t *owned_binary; /* our copy of the bytes, when the caller may free theirs */
     char *name;
+    struct WasiConfig *wasi; /* set by wasm_runtime_set_wasi_args* (libc-wasi/), or NULL */
 };
 
 /* Writes "WASM module load failed: ..." style errors: NULL buffer allowed,

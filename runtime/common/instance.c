@@ -32,6 +32,7 @@ typedef struct Linker {
 } Linker;
 
 static void instance_destroy(WasmInstance *inst);
+static void find_aux_stack_bottom(WasmInstance *inst);
 
 static bool fits_size_t(uint64_t n)
 {
@@ -810,6 +811,7 @@ static WasmInstance *instance_alloc(const WasmModule *m)
         return NULL;
     inst->module = m;
     inst->refcount = 1;
+    inst->family = inst;
     inst->funcs = mem_calloc((size_t)m->n_func_imports + m->n_funcs, sizeof *inst->funcs);
     inst->tables = mem_calloc(m->n_tables, sizeof *inst->tables);
     inst->globals = mem_calloc(m->n_globals, sizeof *inst->globals);
@@ -894,6 +896,7 @@ WasmInstance *rt_instantiate_ex(const WasmModule *m, RtImportResolver resolver, 
     create_globals(inst);
     if (!init_elems(&L) || !init_data(&L))
         goto fail;
+    find_aux_stack_bottom(inst);
     if (before_start && !before_start(inst, user, err, err_size))
         goto fail;
     if (!run_start(&L))
@@ -905,6 +908,48 @@ fail:
         instance_destroy(inst);
     linker_free(&L);
     return NULL;
+}
+
+/* With LLVM's default layout the shadow stack grows down from its initial
+ * pointer to __data_end: below that, a push would overwrite static data. */
+static void find_aux_stack_bottom(WasmInstance *inst)
+{
+    const WasmModule *m = inst->module;
+    RtExtern ext;
+
+    if (!m->aux_stack_known || m->aux_stack_global < 0 ||
+        !rt_instance_find_export(inst, "__data_end", &ext) || ext.kind != EXT_GLOBAL)
+        return;
+    uint32_t data_end = ext.u.global->value.u32;
+    if (inst->globals[m->aux_stack_global]->value.u32 > data_end)
+        inst->aux_stack_bottom = data_end;
+}
+
+WasmInstance *rt_instantiate_child(WasmInstance *parent, char *err, uint32_t err_size)
+{
+    const WasmModule *m = parent->module;
+    WasmInstance *inst = instance_alloc(m);
+    uint32_t i;
+
+    if (!inst || !add_dep(inst, parent)) {
+        if (inst)
+            instance_destroy(inst);
+        rt_set_error(err, err_size, "allocate memory failed");
+        return NULL;
+    }
+    for (i = 0; i < m->n_func_imports; i++)
+        inst->funcs[i] = parent->funcs[i];
+    for (i = 0; i < m->n_tables; i++)
+        inst->tables[i] = parent->tables[i];
+    for (i = 0; i < m->n_global_imports; i++)
+        inst->globals[i] = parent->globals[i];
+    inst->memory = parent->memory;
+    memcpy(inst->elem_dropped, parent->elem_dropped, m->n_elems);
+    memcpy(inst->data_dropped, parent->data_dropped, m->n_data);
+    inst->family = parent->family;
+    create_funcs(inst);
+    create_globals(inst);
+    return inst;
 }
 
 void rt_instance_release(WasmInstance *inst)

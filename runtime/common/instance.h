@@ -107,12 +107,19 @@ struct WASMModuleInstanceCommon {
     char exception[140]; /* "Exception: " + message */
     WasmExecEnv *default_env; /* created lazily by rt_invoke */
     void *custom_data;
+    /* Threads: the instance a spawn family started from (itself when not
+     * spawned). Functions of a family's shared tables run as the calling
+     * member's own copy, with its own globals (shadow stack). */
+    WasmInstance *family;
+    /* Lowest valid shadow-stack pointer (0: unchecked); see GLOBAL_SET_SP. */
+    uint32_t aux_stack_bottom;
     /* Embedding API state (common/wasm_runtime.c); unused by the core. */
     struct WASMModuleCommon *api_module;
     struct AppHeap *app_heap; /* runtime-managed heap inside linear memory */
     WasmFunc *export_malloc, *export_free; /* the module's own, when exported */
     uint32_t default_stack_size;
     WasmExecEnv *envs; /* exec envs made for this instance (terminate) */
+    struct WasiCtx *wasi; /* WASI state (libc-wasi/), NULL when not a WASI module */
 };
 
 /* A call frame record of the interpreter. Records live at the top end of the
@@ -139,6 +146,11 @@ struct WASMExecEnv {
     WasmFunc *host_func; /* the host function being called, or NULL */
     void *user_data;
     WasmExecEnv *next_env; /* in module_inst->envs */
+    /* Threads (thread/thread_mgr.c): the group, the next member, and the
+     * app offset of a spawned env's shadow stack (0: none). */
+    struct ThreadGroup *group;
+    WasmExecEnv *group_next;
+    uint32_t aux_stack;
 };
 
 /* ---- host objects (owned by their creator) ---- */
@@ -186,6 +198,11 @@ WasmInstance *rt_instantiate(const WasmModule *m, RtImportResolver resolver, voi
 typedef bool (*RtBeforeStart)(WasmInstance *inst, void *user, char *err, uint32_t err_size);
 WasmInstance *rt_instantiate_ex(const WasmModule *m, RtImportResolver resolver, void *user,
                                 RtBeforeStart before_start, char *err, uint32_t err_size);
+/* A new instance of parent's module for another thread: it shares the
+ * parent's imports, memory and tables, and has its own functions and
+ * globals (initialised from the module); no segment is applied again and no
+ * start function runs. It retains the parent. */
+WasmInstance *rt_instantiate_child(WasmInstance *parent, char *err, uint32_t err_size);
 /* Drops the caller's reference; frees when no importer retains it. */
 void rt_instance_release(WasmInstance *inst);
 bool rt_instance_find_export(WasmInstance *inst, const char *name, RtExtern *out);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../mem/mem.h"
+#include "../thread/thread_mgr.h"
 #include "api.h"
 
 /* Slots for a call: params in, results out. Small calls use the C stack. */
@@ -21,14 +22,29 @@ WasmExecEnv *api_current_env(void)
     return current_env;
 }
 
+/* WASI proc_exit unwinds the guest with this exception (libc-wasi/). */
+#define WASI_PROC_EXIT_MSG "wasi proc exit"
+
 bool api_call(WasmExecEnv *env, WasmFunc *f, Slot *slots)
 {
     WasmExecEnv *saved = current_env;
+    const char *exception;
     bool ok;
 
     current_env = env;
     ok = rt_call(env, f, slots);
     current_env = saved;
+    /* A trap or proc_exit in any thread of a group ends the whole group. */
+    if (!ok && env->group)
+        tm_terminate_group(env, rt_get_exception(env->module_inst));
+    /* proc_exit ends the outermost call as a normal return, as in WAMR;
+     * the code is kept by the WASI ctx. A nested call (a native calling
+     * back) keeps the exception, so the whole guest stack unwinds. */
+    exception = ok || saved ? NULL : rt_get_exception(env->module_inst);
+    if (exception && strcmp(exception, WASI_PROC_EXIT_MSG) == 0) {
+        rt_clear_exception(env->module_inst);
+        ok = true;
+    }
     return ok;
 }
 

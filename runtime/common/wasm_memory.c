@@ -27,26 +27,30 @@ static WasmFunc *find_export_func(WasmInstance *inst, const char *name, uint32_t
     return ext.u.func;
 }
 
-/* The heap takes whole new pages after the initial memory, and the maximum
- * grows by the same amount, so the module keeps all the room it asked for.
- * Only the instance's own, unshared memory gets a heap. */
+/* The heap takes whole new pages after the initial memory. The maximum of
+ * an unshared memory grows by the same amount, so the module keeps all the
+ * room it asked for; a shared memory is reserved at its maximum once, so
+ * its heap comes out of that room. Only the instance's own memory gets a
+ * heap. */
 static bool place_app_heap(WasmInstance *inst, uint32_t heap_size, char *err, uint32_t err_size)
 {
     WasmMemory *mem = inst->memory;
     uint32_t pages = (uint32_t)(((uint64_t)heap_size + PAGE_SIZE - 1) / PAGE_SIZE);
 
-    if (!mem || mem != &inst->own_memory || mem->shared) {
+    if (!mem || mem != &inst->own_memory) {
         rt_log(LOG_DEBUG, "no app heap: the module has no memory of its own");
         return true;
     }
-    if ((uint64_t)mem->pages + pages > 65536u) {
-        rt_set_error(err, err_size, "app heap of %u bytes does not fit in linear memory",
-                     heap_size);
+    uint32_t limit = mem->shared ? mem->max_pages : 65536u;
+    if ((uint64_t)mem->pages + pages > limit) {
+        rt_set_error(err, err_size, "app heap of %u bytes does not fit in linear memory%s",
+                     heap_size, mem->shared ? " below the shared memory's maximum" : "");
         return false;
     }
     uint32_t offset = mem->pages * PAGE_SIZE;
     uint64_t max = (uint64_t)mem->max_pages + pages;
-    mem->max_pages = max > 65536u ? 65536u : (uint32_t)max;
+    if (!mem->shared)
+        mem->max_pages = max > 65536u ? 65536u : (uint32_t)max;
     if (rt_memory_grow(mem, pages) < 0 ||
         !(inst->app_heap = app_heap_create(offset, pages * PAGE_SIZE))) {
         rt_set_error(err, err_size, "allocate memory failed");

@@ -7,19 +7,18 @@
 #include <string.h>
 
 #include "../libc-builtin/libc_builtin.h"
+#include "../libc-wasi/wasi.h"
 #include "../loader/module.h"
 #include "../mem/mem.h"
 #include "../platform/os.h"
 #include "api.h"
 #include "log.h"
 #include "native.h"
-
-#define DEFAULT_MAX_THREADS 4
+#include "../thread/thread_mgr.h"
 
 /* Protects init_count and the exec env lists of instances. */
 static os_mutex api_lock = OS_MUTEX_INITIALIZER;
 static uint32_t init_count;
-static uint32_t max_thread_num = DEFAULT_MAX_THREADS;
 
 /* ------------------------------------------------------------------ */
 /* lifecycle                                                            */
@@ -63,12 +62,16 @@ static bool init_once(RuntimeInitArgs *a)
 {
     if (!init_args_supported(a) || !init_memory(a))
         return false;
+    if (!libc_wasi_register()) { /* a no-op without WR_LIBC_WASI */
+        mem_destroy();
+        return false;
+    }
     /* Before the embedder's natives, so that their "env" ones win. */
     if (!libc_builtin_register()) {
         mem_destroy();
         return false;
     }
-    max_thread_num = a->max_thread_num ? a->max_thread_num : DEFAULT_MAX_THREADS;
+    tm_set_max_threads(a->max_thread_num);
     if (a->native_symbols && a->n_native_symbols &&
         !native_register(a->native_module_name ? a->native_module_name : "env",
                          a->native_symbols, a->n_native_symbols, false)) {
@@ -220,6 +223,7 @@ static void free_module(struct WASMModuleCommon *w)
     mem_free(w->import_funcs);
     mem_free(w->owned_binary);
     mem_free(w->name);
+    wasi_config_free(w->wasi);
     mem_free(w);
 }
 
@@ -332,6 +336,7 @@ void wasm_runtime_destroy_exec_env(wasm_exec_env_t exec_env)
         return;
     if (exec_env->module_inst && exec_env->module_inst->default_env == exec_env)
         exec_env->module_inst->default_env = NULL;
+    tm_exec_env_leaving(exec_env);
     unlink_env(exec_env);
     rt_exec_env_destroy(exec_env);
 }
@@ -352,10 +357,15 @@ wasm_module_inst_t wasm_runtime_get_module_inst(wasm_exec_env_t exec_env)
     return exec_env ? exec_env->module_inst : NULL;
 }
 
+/* The env moves to the new instance's list of envs, the one terminate and
+ * clear_exception walk (and no stale entry stays on the old one's). */
 void wasm_runtime_set_module_inst(wasm_exec_env_t exec_env, const wasm_module_inst_t module_inst)
 {
-    if (exec_env && module_inst)
-        exec_env->module_inst = module_inst;
+    if (!exec_env || !module_inst || exec_env->module_inst == module_inst)
+        return;
+    unlink_env(exec_env);
+    exec_env->module_inst = module_inst;
+    link_env(module_inst, exec_env);
 }
 
 /* ------------------------------------------------------------------ */
@@ -404,7 +414,8 @@ static bool before_start(WasmInstance *inst, void *user, char *err, uint32_t err
         rt_set_error(err, err_size, "allocate memory failed");
         return false;
     }
-    return api_setup_app_heap(inst, ctx->heap_size, err, err_size);
+    return api_setup_app_heap(inst, ctx->heap_size, err, err_size) &&
+           wasi_instance_init(inst, ctx->module->wasi, err, err_size);
 }
 
 wasm_module_inst_t wasm_runtime_instantiate(const wasm_module_t module, uint32_t stack_size,
@@ -438,6 +449,7 @@ void wasm_runtime_deinstantiate(wasm_module_inst_t module_inst)
         module_inst->default_env = NULL;
     }
     api_free_app_heap(module_inst);
+    wasi_instance_deinit(module_inst);
     rt_instance_release(module_inst);
 }
 
@@ -543,11 +555,18 @@ void wasm_runtime_terminate(wasm_module_inst_t module_inst)
 {
     if (!module_inst)
         return;
+    WasmExecEnv *grouped = NULL;
     os_mutex_lock(&api_lock);
     rt_set_exception(module_inst, "terminated by user");
-    for (WasmExecEnv *env = module_inst->envs; env; env = env->next_env)
+    for (WasmExecEnv *env = module_inst->envs; env; env = env->next_env) {
         atomic_store(&env->interrupt, 1);
+        if (env->group)
+            grouped = env;
+    }
     os_mutex_unlock(&api_lock);
+    /* The whole thread group goes with it. */
+    if (grouped)
+        tm_terminate_group(grouped, "terminated by user");
 }
 
 /* ------------------------------------------------------------------ */
@@ -609,9 +628,32 @@ bool wasm_runtime_unregister_natives(const char *module_name, NativeSymbol *nati
 }
 
 /* ------------------------------------------------------------------ */
-/* threads (the thread manager arrives with the threads issue)          */
+/* threads (thread/thread_mgr.c)                                        */
 /* ------------------------------------------------------------------ */
 
+wasm_exec_env_t wasm_runtime_spawn_exec_env(wasm_exec_env_t exec_env)
+{
+    return tm_spawn_exec_env(exec_env);
+}
+
+void wasm_runtime_destroy_spawned_exec_env(wasm_exec_env_t exec_env)
+{
+    tm_destroy_spawned_exec_env(exec_env);
+}
+
+int32_t wasm_runtime_spawn_thread(wasm_exec_env_t exec_env, wasm_thread_t *tid,
+                                  wasm_thread_callback_t callback, void *arg)
+{
+    return tm_spawn_thread(exec_env, tid, callback, arg);
+}
+
+int32_t wasm_runtime_join_thread(wasm_thread_t tid, void **retval)
+{
+    return tm_join_thread(tid, retval);
+}
+
+/* Host threads need no per-thread runtime state here: the thread-local
+ * "current exec env" is set around each call. */
 bool wasm_runtime_init_thread_env(void)
 {
     return true;
@@ -623,5 +665,5 @@ void wasm_runtime_destroy_thread_env(void)
 
 void wasm_runtime_set_max_thread_num(uint32_t num)
 {
-    max_thread_num = num ? num : DEFAULT_MAX_THREADS;
+    tm_set_max_threads(num);
 }

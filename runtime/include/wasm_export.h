@@ -316,6 +316,34 @@ WASM_RUNTIME_API_EXTERN bool wasm_runtime_init_thread_env(void);
 WASM_RUNTIME_API_EXTERN void wasm_runtime_destroy_thread_env(void);
 WASM_RUNTIME_API_EXTERN void wasm_runtime_set_max_thread_num(uint32_t num);
 
+/* ---- WASI (built with WAMR_BUILD_LIBC_WASI) ---- */
+/* Configures the WASI instances later made from module. Every string is
+ * copied. dir_list: host dirs preopened under their own name; map_dir_list:
+ * "GUEST::HOST"; env: "KEY=VALUE" (the guest sees only these); argv[0] is
+ * the program name. The _ex form also names the host fds for the guest's
+ * stdin, stdout and stderr (-1: the process's own). */
+WASM_RUNTIME_API_EXTERN void wasm_runtime_set_wasi_args(wasm_module_t module,
+                                                        const char *dir_list[], uint32_t dir_count,
+                                                        const char *map_dir_list[],
+                                                        uint32_t map_dir_count, const char *env[],
+                                                        uint32_t env_count, char *argv[], int argc);
+WASM_RUNTIME_API_EXTERN void wasm_runtime_set_wasi_args_ex(
+    wasm_module_t module, const char *dir_list[], uint32_t dir_count, const char *map_dir_list[],
+    uint32_t map_dir_count, const char *env[], uint32_t env_count, char *argv[], int argc,
+    int64_t stdinfd, int64_t stdoutfd, int64_t stderrfd);
+/* "ADDR[/MASK]" entries (IPv4 or IPv6) the guest's sockets may use. */
+WASM_RUNTIME_API_EXTERN void wasm_runtime_set_wasi_addr_pool(wasm_module_t module,
+                                                             const char *addr_pool[],
+                                                             uint32_t addr_pool_size);
+/* Whether the instance has WASI state: its module imports from
+ * wasi_snapshot_preview1 / wasi_unstable or exports _start. */
+WASM_RUNTIME_API_EXTERN bool wasm_runtime_is_wasi_mode(wasm_module_inst_t module_inst);
+WASM_RUNTIME_API_EXTERN wasm_function_inst_t
+wasm_runtime_lookup_wasi_start_function(wasm_module_inst_t module_inst);
+/* The code given to proc_exit (0 when it was not called). A call ended by
+ * proc_exit returns success, with no exception left. */
+WASM_RUNTIME_API_EXTERN uint32_t wasm_runtime_get_wasi_exit_code(wasm_module_inst_t module_inst);
+
 #ifdef __cplusplus
 }
 #endif

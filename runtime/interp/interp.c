@@ -438,6 +438,15 @@ dispatch:
             goto interrupted;
         ip += (int32_t)W(2);
         NEXT();
+    OP(LOOP_BR_IF_NOT):
+        if (S(1).u32) {
+            ip += 3;
+            NEXT();
+        }
+        if (atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            goto interrupted;
+        ip += (int32_t)W(2);
+        NEXT();
     OP(BR_TABLE): {
         uint32_t i = S(1).u32, n = W(2);
         ip += (int32_t)ip[3 + (i < n ? i : n)];
@@ -511,6 +520,14 @@ dispatch:
         ip += 3;
         NEXT();
     OP(GLOBAL_SET):
+        inst->globals[W(2)]->value = S(1);
+        ip += 3;
+        NEXT();
+    OP(GLOBAL_SET_SP):
+        if (S(1).u32 < inst->aux_stack_bottom) {
+            trap_msg = "wasm auxiliary stack overflow";
+            goto trap;
+        }
         inst->globals[W(2)]->value = S(1);
         ip += 3;
         NEXT();
@@ -994,7 +1011,7 @@ dispatch:
     OP(I64_GE_U_IMM): S(1).u32 = S(2).u64 >= (uint64_t)(int64_t)(int32_t)W(3); ip += 4; NEXT();
     OP(BR_I32_EQ):
         if (S(1).u32 == S(2).u32) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1003,7 +1020,7 @@ dispatch:
         NEXT();
     OP(BR_I32_NE):
         if (S(1).u32 != S(2).u32) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1012,7 +1029,7 @@ dispatch:
         NEXT();
     OP(BR_I32_LT_S):
         if (S(1).i32 < S(2).i32) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1021,7 +1038,7 @@ dispatch:
         NEXT();
     OP(BR_I32_LT_U):
         if (S(1).u32 < S(2).u32) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1030,7 +1047,7 @@ dispatch:
         NEXT();
     OP(BR_I32_GT_S):
         if (S(1).i32 > S(2).i32) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1039,7 +1056,7 @@ dispatch:
         NEXT();
     OP(BR_I32_GT_U):
         if (S(1).u32 > S(2).u32) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1048,7 +1065,7 @@ dispatch:
         NEXT();
     OP(BR_I32_LE_S):
         if (S(1).i32 <= S(2).i32) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1057,7 +1074,7 @@ dispatch:
         NEXT();
     OP(BR_I32_LE_U):
         if (S(1).u32 <= S(2).u32) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1066,7 +1083,7 @@ dispatch:
         NEXT();
     OP(BR_I32_GE_S):
         if (S(1).i32 >= S(2).i32) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1075,7 +1092,7 @@ dispatch:
         NEXT();
     OP(BR_I32_GE_U):
         if (S(1).u32 >= S(2).u32) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1084,7 +1101,7 @@ dispatch:
         NEXT();
     OP(BR_I32_EQ_IMM):
         if (S(1).u32 == W(2)) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1093,7 +1110,7 @@ dispatch:
         NEXT();
     OP(BR_I32_NE_IMM):
         if (S(1).u32 != W(2)) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1102,7 +1119,7 @@ dispatch:
         NEXT();
     OP(BR_I32_LT_S_IMM):
         if (S(1).i32 < (int32_t)W(2)) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1111,7 +1128,7 @@ dispatch:
         NEXT();
     OP(BR_I32_LT_U_IMM):
         if (S(1).u32 < W(2)) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1120,7 +1137,7 @@ dispatch:
         NEXT();
     OP(BR_I32_GT_S_IMM):
         if (S(1).i32 > (int32_t)W(2)) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1129,7 +1146,7 @@ dispatch:
         NEXT();
     OP(BR_I32_GT_U_IMM):
         if (S(1).u32 > W(2)) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1138,7 +1155,7 @@ dispatch:
         NEXT();
     OP(BR_I32_LE_S_IMM):
         if (S(1).i32 <= (int32_t)W(2)) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1147,7 +1164,7 @@ dispatch:
         NEXT();
     OP(BR_I32_LE_U_IMM):
         if (S(1).u32 <= W(2)) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1156,7 +1173,7 @@ dispatch:
         NEXT();
     OP(BR_I32_GE_S_IMM):
         if (S(1).i32 >= (int32_t)W(2)) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1165,7 +1182,7 @@ dispatch:
         NEXT();
     OP(BR_I32_GE_U_IMM):
         if (S(1).u32 >= W(2)) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1174,7 +1191,7 @@ dispatch:
         NEXT();
     OP(BR_I64_EQ):
         if (S(1).u64 == S(2).u64) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1183,7 +1200,7 @@ dispatch:
         NEXT();
     OP(BR_I64_NE):
         if (S(1).u64 != S(2).u64) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1192,7 +1209,7 @@ dispatch:
         NEXT();
     OP(BR_I64_LT_S):
         if (S(1).i64 < S(2).i64) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1201,7 +1218,7 @@ dispatch:
         NEXT();
     OP(BR_I64_LT_U):
         if (S(1).u64 < S(2).u64) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1210,7 +1227,7 @@ dispatch:
         NEXT();
     OP(BR_I64_GT_S):
         if (S(1).i64 > S(2).i64) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1219,7 +1236,7 @@ dispatch:
         NEXT();
     OP(BR_I64_GT_U):
         if (S(1).u64 > S(2).u64) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1228,7 +1245,7 @@ dispatch:
         NEXT();
     OP(BR_I64_LE_S):
         if (S(1).i64 <= S(2).i64) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1237,7 +1254,7 @@ dispatch:
         NEXT();
     OP(BR_I64_LE_U):
         if (S(1).u64 <= S(2).u64) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1246,7 +1263,7 @@ dispatch:
         NEXT();
     OP(BR_I64_GE_S):
         if (S(1).i64 >= S(2).i64) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1255,7 +1272,7 @@ dispatch:
         NEXT();
     OP(BR_I64_GE_U):
         if (S(1).u64 >= S(2).u64) {
-            if ((int32_t)W(3) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(3) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(3);
         } else {
@@ -1264,7 +1281,7 @@ dispatch:
         NEXT();
     OP(BR_I64_EQZ):
         if (S(1).u64 == 0) {
-            if ((int32_t)W(2) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(2) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(2);
         } else {
@@ -1273,7 +1290,7 @@ dispatch:
         NEXT();
     OP(BR_I64_NEZ):
         if (S(1).u64 != 0) {
-            if ((int32_t)W(2) < 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
+            if ((int32_t)W(2) <= 0 && atomic_load_explicit(&env->interrupt, memory_order_relaxed))
                 goto interrupted;
             ip += (int32_t)W(2);
         } else {
@@ -1409,8 +1426,11 @@ dispatch:
 #endif
 
     /* A call through the index space or a table: a host function runs
-     * here; a wasm function (maybe another instance's) gets a frame. */
+     * here; a wasm function (maybe another instance's) gets a frame. A
+     * function of another member of our thread family runs as our copy. */
 call_func:
+    if (callee->inst != inst && callee->inst && callee->inst->family == inst->family)
+        callee = inst->funcs[callee->func_index];
     if (!callee->func) {
         env->frame_top = frame;
         env->value_top = new_fp + (callee->type->n_params > callee->type->n_results

@@ -22,6 +22,7 @@
     IOP(BR_IF_NOT,     "AT",   "jump if A.i32 == 0") \
     IOP(LOOP_BR,       "T",    "backward jump; checks the interrupt flag") \
     IOP(LOOP_BR_IF,    "AT",   "backward jump if A.i32 != 0; checks the interrupt flag") \
+    IOP(LOOP_BR_IF_NOT, "AT",  "backward jump if A.i32 == 0; checks the interrupt flag") \
     IOP(BR_TABLE,      "AN",   "jump to target min(A.u32, N) of the N+1 T words that follow") \
     IOP(RETURN,        "",     "return; results already in slots 0..n-1") \
     IOP(CALL,          "II",   "call defined function I1 (code index); frame of callee at slot I2") \
@@ -35,6 +36,7 @@
     /* variables */ \
     IOP(GLOBAL_GET,    "DI",   "D = global I") \
     IOP(GLOBAL_SET,    "AI",   "global I = A") \
+    IOP(GLOBAL_SET_SP, "AI",   "global I = A, the shadow-stack pointer: traps below the stack") \
     /* references and tables */ \
     IOP(REF_NULL,      "D",    "D.ref = NULL") \
     IOP(REF_IS_NULL,   "DA",   "D.i32 = A.ref == NULL") \

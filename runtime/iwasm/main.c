@@ -1,9 +1,9 @@
 /* iwasm: runs one wasm module from the command line, through the public
  * embedding API only (wasm_export.h), as an embedder would.
  *   iwasm [options] file.wasm [args...]   (options end at the first non-option)
- * Exit codes: main's or the called function's success 0, 1 when an
- * exception remains, 255 when the module cannot be read, loaded or
- * instantiated, 2 for bad usage. */
+ * Exit codes: main's or the called function's success 0 (a WASI program's:
+ * its proc_exit code), 1 when an exception remains, 255 when the module
+ * cannot be read, loaded or instantiated, 2 for bad usage. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +18,12 @@
 #define IWASM_VERSION "0.2.0"
 #define MAX_NATIVE_LIBS 16
 
+/* A growable list of option values (WASI dirs, env, ...): no fixed limit. */
+typedef struct StrList {
+    const char **items;
+    uint32_t count;
+} StrList;
+
 typedef struct Options {
     const char *function;
     uint32_t stack_size;
@@ -31,6 +37,7 @@ typedef struct Options {
     const char *wasm_file;
     int app_argc;
     char **app_argv;
+    StrList wasi_env, wasi_dirs, wasi_map_dirs, wasi_addr_pool;
 } Options;
 
 static void usage(FILE *out)
@@ -45,6 +52,10 @@ static void usage(FILE *out)
             "  -v=N                      log level 0 (fatal) .. 4 (verbose), default 2\n"
             "  --native-lib=LIB.so       register the natives of LIB (get_native_lib)\n"
             "  --timeout=MS              terminate the call after MS milliseconds\n"
+            "  --env=KEY=VALUE           WASI: an environment variable (repeatable)\n"
+            "  --dir=DIR                 WASI: preopen DIR under its own name (repeatable)\n"
+            "  --map-dir=GUEST::HOST     WASI: preopen HOST under the name GUEST (repeatable)\n"
+            "  --addr-pool=CIDR,...      WASI: addresses the guest's sockets may use\n"
             "  --version                 print the version\n");
 }
 
@@ -66,6 +77,52 @@ static bool parse_u32_option(const char *arg, const char *name, uint32_t *out, b
     return true;
 }
 
+static bool list_add(StrList *l, const char *s)
+{
+    const char **grown = realloc(l->items, (l->count + 1) * sizeof *grown);
+    if (!grown) {
+        fprintf(stderr, "iwasm: out of memory\n");
+        return false;
+    }
+    grown[l->count++] = s;
+    l->items = grown;
+    return true;
+}
+
+static void options_free(Options *o)
+{
+    free(o->wasi_env.items);
+    free(o->wasi_dirs.items);
+    free(o->wasi_map_dirs.items);
+    free(o->wasi_addr_pool.items);
+}
+
+/* --addr-pool=A,B,...: split in place (argv strings are ours to modify). */
+static bool parse_addr_pool(Options *o, char *list)
+{
+    char *save = NULL;
+    for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        if (!list_add(&o->wasi_addr_pool, tok))
+            return false;
+    return true;
+}
+
+/* The WASI options; *matched tells whether a was one of them. */
+static bool parse_wasi_option(Options *o, char *a, bool *matched)
+{
+    *matched = true;
+    if (!strncmp(a, "--env=", 6) && strchr(a + 6, '=') && a[6] != '=')
+        return list_add(&o->wasi_env, a + 6);
+    if (!strncmp(a, "--dir=", 6) && a[6])
+        return list_add(&o->wasi_dirs, a + 6);
+    if (!strncmp(a, "--map-dir=", 10) && strstr(a + 10, "::"))
+        return list_add(&o->wasi_map_dirs, a + 10);
+    if (!strncmp(a, "--addr-pool=", 12) && a[12])
+        return parse_addr_pool(o, a + 12);
+    *matched = false;
+    return true;
+}
+
 static bool parse_option(Options *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
@@ -80,6 +137,10 @@ static bool parse_option(Options *o, int argc, char **argv, int *i)
     };
     bool matched;
 
+    if (!parse_wasi_option(o, argv[*i], &matched))
+        return false;
+    if (matched)
+        return true;
     for (size_t k = 0; k < sizeof numeric / sizeof numeric[0]; k++) {
         if (!parse_u32_option(a, numeric[k].name, (uint32_t *)((char *)o + numeric[k].field),
                               &matched))
@@ -276,6 +337,8 @@ static int run(const Options *o, wasm_module_inst_t inst)
         code = report(inst, wasm_application_execute_main(inst, o->app_argc, o->app_argv));
     if (watched)
         watchdog_stop(&w);
+    if (code == 0 && !o->repl && wasm_runtime_is_wasi_mode(inst))
+        code = (int)wasm_runtime_get_wasi_exit_code(inst);
     return code;
 }
 
@@ -294,6 +357,12 @@ static int load_and_run(const Options *o)
         fprintf(stderr, "%s\n", error_buf);
         goto done;
     }
+    /* WASI's argv[0] is the module path, as in WAMR. */
+    wasm_runtime_set_wasi_args(module, o->wasi_dirs.items, o->wasi_dirs.count,
+                               o->wasi_map_dirs.items, o->wasi_map_dirs.count,
+                               o->wasi_env.items, o->wasi_env.count, o->app_argv - 1,
+                               o->app_argc + 1);
+    wasm_runtime_set_wasi_addr_pool(module, o->wasi_addr_pool.items, o->wasi_addr_pool.count);
     inst = wasm_runtime_instantiate(module, o->stack_size, o->heap_size, error_buf,
                                     sizeof error_buf);
     if (!inst) {
@@ -317,8 +386,10 @@ int main(int argc, char **argv)
     int n_libs = 0, code;
 
     code = parse_args(&o, argc, argv);
-    if (code)
+    if (code) {
+        options_free(&o);
         return code < 0 ? 0 : code;
+    }
     RuntimeInitArgs init;
     memset(&init, 0, sizeof init);
     init.mem_alloc_type = Alloc_With_System_Allocator;
@@ -340,5 +411,6 @@ done:
     wasm_runtime_destroy();
     for (int i = n_libs; i-- > 0;)
         dlclose(libs[i]);
+    options_free(&o);
     return code;
 }

@@ -27,7 +27,9 @@ typedef struct LbSink {
 
 static void lb_put(LbSink *s, const char *p, uint64_t n)
 {
-    if (s->stream && n > 0) {
+    if (n == 0)
+        return; /* p may then be NULL */
+    if (s->stream) {
         fwrite(p, 1, (size_t)n, s->stream);
     } else if (s->buf && s->len < s->cap) {
         uint64_t room = s->cap - s->len;

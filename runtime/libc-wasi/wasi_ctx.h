@@ -103,6 +103,11 @@ uint16_t wasi_fd_move(WasiCtx *ctx, uint32_t from, uint32_t to);
 uint16_t wasi_fd_classify(int host_fd, uint8_t *out_type, uint64_t *out_base,
                           uint64_t *out_inheriting);
 
+/* ---- address pool (wasi_sock.c) ---- */
+/* Whether addr (AF_INET or AF_INET6) lies in a range of the pool. */
+struct sockaddr;
+bool wasi_addr_allowed(const WasiCtx *ctx, const struct sockaddr *addr);
+
 /* ---- helpers for natives ---- */
 /* The calling instance's ctx, or NULL when the instance has none. */
 WasiCtx *wasi_ctx_of(WasmExecEnv *env);

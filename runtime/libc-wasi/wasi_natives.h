@@ -40,7 +40,7 @@ uint16_t wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst_flags, struct tim
 /* ---- args, environ, clocks, random, process (wasi_proc.c) ---- */
 int32_t wasi_args_get(WasiEnv env, uint32_t argv, uint32_t argv_buf);
 int32_t wasi_args_sizes_get(WasiEnv env, uint32_t out_argc, uint32_t out_size);
-int32_t wasi_environ_get(WasiEnv env, uint32_t environ, uint32_t environ_buf);
+int32_t wasi_environ_get(WasiEnv env, uint32_t env_list, uint32_t env_buf);
 int32_t wasi_environ_sizes_get(WasiEnv env, uint32_t out_count, uint32_t out_size);
 int32_t wasi_clock_res_get(WasiEnv env, uint32_t id, uint32_t out_res);
 int32_t wasi_clock_time_get(WasiEnv env, uint32_t id, uint64_t precision, uint32_t out_time);

@@ -206,6 +206,12 @@ typedef struct WasmModule {
      * element segments, exports or global initialisers (spec "C.refs"). */
     uint8_t *func_declared; /* one flag per function index */
 
+    /* The shadow-stack pointer of C toolchains (LLVM's __stack_pointer):
+     * global 0 when it is a defined mutable i32 and the module exports
+     * __heap_base or __data_end; -1 otherwise. Set by the translator. */
+    int32_t aux_stack_global;
+    bool aux_stack_known;
+
     /* Name section, parsed for diagnostics only; NULL entries when absent. */
     char **func_names; /* per function index, or NULL */
 } WasmModule;

@@ -890,8 +890,14 @@ static bool op_br_if(Translator *t)
         emit_word(t, cond.slot);
         emit_word(t, c->start_pos - pos);
     } else if (c->kind == CTRL_LOOP && !moves) {
-        /* fused branches check the interrupt flag when jumping backward */
+        /* Backward: the branch must check the interrupt flag. The fused
+         * compare-branches do when their target is behind them; the two
+         * plain tests have loop forms of their own. */
         uint32_t pos = emit_cond_branch(t, &cond, true, &word);
+        if (!t->failed && t->code[pos] == interp_handler_word(IOP_BR_IF_NOT))
+            t->code[pos] = interp_handler_word(IOP_LOOP_BR_IF_NOT);
+        if (!t->failed && t->code[pos] == interp_handler_word(IOP_BR_IF))
+            t->code[pos] = interp_handler_word(IOP_LOOP_BR_IF);
         if (!t->failed)
             t->code[word] = c->start_pos - pos;
     } else if (c->kind != CTRL_FUNC && c->kind != CTRL_LOOP && !moves) {
@@ -1284,6 +1290,24 @@ static bool op_global_get(Translator *t)
     return !t->failed;
 }
 
+/* Which global is the shadow-stack pointer (see module.h), decided once. */
+static int32_t aux_stack_global(WasmModule *m)
+{
+    if (m->aux_stack_known)
+        return m->aux_stack_global;
+    m->aux_stack_known = true;
+    m->aux_stack_global = -1;
+    bool exports_layout = false;
+    for (uint32_t i = 0; i < m->n_exports; i++)
+        if (m->exports[i].kind == EXT_GLOBAL && (!strcmp(m->exports[i].name, "__heap_base") ||
+                                                 !strcmp(m->exports[i].name, "__data_end")))
+            exports_layout = true;
+    if (exports_layout && m->n_global_imports == 0 && m->n_globals > 0 &&
+        m->global_types[0].is_mutable && m->global_types[0].val_type == VT_I32)
+        m->aux_stack_global = 0;
+    return m->aux_stack_global;
+}
+
 static bool op_global_set(Translator *t)
 {
     uint32_t g;
@@ -1297,7 +1321,8 @@ static bool op_global_set(Translator *t)
     if (!pop_expect(t, t->m->global_types[g].val_type, &e))
         return false;
     if (!is_dead(t)) {
-        emit_op(t, IOP_GLOBAL_SET);
+        bool sp = (int32_t)g == aux_stack_global(t->m);
+        emit_op(t, sp ? IOP_GLOBAL_SET_SP : IOP_GLOBAL_SET);
         emit_word(t, e.slot);
         emit_word(t, g);
     }

@@ -481,6 +481,11 @@ static void test_instantiate(const Bytes *b)
           "an app heap that cannot fit fails with a message");
     printf("huge heap: %s\n", err);
     CHECK(!wasm_runtime_instantiate(m, 8192, 0xffffffffu, NULL, 0), "with a NULL error buffer");
+    char tiny[16];
+    memset(tiny, '#', sizeof tiny);
+    CHECK(!wasm_runtime_instantiate(m, 8192, 0xffffffffu, tiny, 8) &&
+              strcmp(tiny, "WASM mo") == 0 && tiny[8] == '#',
+          "an instantiate error is truncated to a tiny buffer, NUL-terminated");
 
     /* One module, two instances: separate memories. */
     Fixture a, c;
@@ -780,12 +785,45 @@ static void test_call_indirect(Fixture *f)
               exception_is(f->inst, "indirect call type mismatch"),
           "wasm call_indirect: \"indirect call type mismatch\"");
     wasm_runtime_clear_exception(f->inst);
-    CHECK(call_i32(f, "indirect", 2, 6, 3) == -1 && exception_is(f->inst, "uninitialized element"),
+    CHECK(call_i32(f, "indirect", 2, 6, 3) == -1 && exception_has(f->inst, "uninitialized element"),
           "wasm call_indirect: \"uninitialized element\"");
     wasm_runtime_clear_exception(f->inst);
     CHECK(call_i32(f, "indirect", 2, 6, 9) == -1 && exception_is(f->inst, "undefined element"),
           "wasm call_indirect: \"undefined element\"");
     wasm_runtime_clear_exception(f->inst);
+}
+
+/* Regression: set_module_inst left the env on the old instance's list, so
+ * terminate/clear_exception of the old instance wrote to the env after it
+ * was destroyed (an ASan use-after-free before the fix). */
+static void test_set_module_inst(Fixture *f)
+{
+    char err[128];
+    Fixture g;
+
+    memset(&g, 0, sizeof g);
+    g.inst = wasm_runtime_instantiate(f->module, 8192, 0, err, sizeof err);
+    g.env = wasm_runtime_create_exec_env(f->inst, 8192);
+    if (!g.inst || !g.env) {
+        CHECK(0, "a second instance and an env");
+        return;
+    }
+    wasm_runtime_set_module_inst(g.env, g.inst);
+    CHECK(wasm_runtime_get_module_inst(g.env) == g.inst, "set_module_inst");
+    call_i32(&g, "store8", 2, 300, 9);
+    CHECK(call_i32(&g, "load8", 1, 300, 0) == 9 && call_i32(f, "load8", 1, 300, 0) == 0,
+          "calls on the env run in the instance it was moved to");
+    wasm_runtime_set_module_inst(NULL, g.inst);
+    wasm_runtime_set_module_inst(g.env, NULL);
+    CHECK(wasm_runtime_get_module_inst(g.env) == g.inst, "set_module_inst ignores NULL");
+    wasm_runtime_destroy_exec_env(g.env);
+    g.env = NULL;
+    wasm_runtime_terminate(f->inst);
+    wasm_runtime_clear_exception(f->inst);
+    wasm_runtime_terminate(g.inst);
+    wasm_runtime_clear_exception(g.inst);
+    CHECK(call_i32(f, "fib", 1, 7, 0) == 13, "the first instance is unharmed");
+    wasm_runtime_deinstantiate(g.inst);
 }
 
 static void test_calls(void)
@@ -802,6 +840,7 @@ static void test_calls(void)
         test_call_wasm_a_errors(&f);
         test_call_wasm_v(&f);
         test_call_indirect(&f);
+        test_set_module_inst(&f);
         fixture_close(&f);
     } else {
         CHECK(0, "open api_calls");

@@ -13,7 +13,8 @@ endfunction()
 run_step("configure" ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${BUILD_DIR}
          -DCMAKE_C_COMPILER=${C_COMPILER} "-DCMAKE_C_FLAGS=${C_FLAGS}"
          -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
-run_step("build" ${CMAKE_COMMAND} --build ${BUILD_DIR} --parallel 2)
+cmake_host_system_information(RESULT jobs QUERY NUMBER_OF_LOGICAL_CORES)
+run_step("build" ${CMAKE_COMMAND} --build ${BUILD_DIR} --parallel ${jobs})
 
 execute_process(COMMAND ${BUILD_DIR}/basic wasm-apps/testapp.wasm
                 WORKING_DIRECTORY ${BUILD_DIR}
