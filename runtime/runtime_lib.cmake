@@ -108,6 +108,7 @@ set(WAMR_RUNTIME_LIB_SOURCE
   ${WR_RUNTIME_DIR}/thread/wait.c
   ${WR_RUNTIME_DIR}/thread/thread_mgr.c
   ${WR_RUNTIME_DIR}/common/error.c
+  ${WR_RUNTIME_DIR}/common/sort.c
   ${WR_RUNTIME_DIR}/common/log.c
   ${WR_RUNTIME_DIR}/common/instance.c
   ${WR_RUNTIME_DIR}/common/exec_env.c

@@ -4,6 +4,7 @@
  * embedder's function. The C call is made without asm or libffi, by the
  * target ABI's argument-placement rule (see the ABI section). */
 #include "native.h"
+#include "sort.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -222,41 +223,15 @@ static int native_cmp(const NativeSymbol *a, const NativeSymbol *b)
     return strcmp(a->symbol, b->symbol);
 }
 
-static void native_swap(NativeSymbol *a, NativeSymbol *b)
+static int native_qcmp(const void *a, const void *b)
 {
-    NativeSymbol t = *a;
-    *a = *b;
-    *b = t;
+    return native_cmp(a, b);
 }
 
-/* Moves s[i] down the max-heap s[0..n). */
-static void native_sift_down(NativeSymbol *s, uint32_t i, uint32_t n)
-{
-    for (;;) {
-        uint32_t big = i, l = 2 * i + 1, r = 2 * i + 2;
-        if (l < n && native_cmp(&s[l], &s[big]) > 0)
-            big = l;
-        if (r < n && native_cmp(&s[r], &s[big]) > 0)
-            big = r;
-        if (big == i)
-            return;
-        native_swap(&s[i], &s[big]);
-        i = big;
-    }
-}
-
-/* Heapsort: in place, O(n log n), and unlike glibc's qsort it never calls
- * malloc, which pool mode forbids. */
+/* In place, as the contract allows, and without malloc (pool mode). */
 static void native_sort(NativeSymbol *s, uint32_t n)
 {
-    uint32_t i;
-
-    for (i = n / 2; i-- > 0;)
-        native_sift_down(s, i, n);
-    for (i = n; i-- > 1;) {
-        native_swap(&s[0], &s[i]);
-        native_sift_down(s, 0, i);
-    }
+    rt_sort(s, n, sizeof *s, native_qcmp);
 }
 
 static bool native_is_sorted(const NativeSymbol *s, uint32_t n)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/sort.h"
 #include "config.h"
 #include "loader/reader.h"
 #include "mem/mem.h"
@@ -689,7 +690,7 @@ static int cmp_slice(const void *a, const void *b)
 
 static bool check_export_names(Loader *ld, NameSlice *names, uint32_t n)
 {
-    qsort(names, n, sizeof *names, cmp_slice);
+    rt_sort(names, n, sizeof *names, cmp_slice);
     for (uint32_t i = 1; i < n; i++)
         if (cmp_slice(&names[i - 1], &names[i]) == 0)
             return fail(ld, "duplicate export name \"%.*s\"", (int)names[i].n,

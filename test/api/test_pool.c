@@ -128,6 +128,56 @@ done:
         wasm_runtime_unload(m);
 }
 
+/* A module with n exports of one function, built here: the loader's
+ * duplicate-name check sorts them, and glibc's qsort would malloc a buffer
+ * for more than ~64 of them (regression: it did, in pool mode). */
+static uint32_t build_many_exports(uint8_t *out, uint32_t n)
+{
+    static const uint8_t head[] = {0, 'a', 's', 'm', 1, 0, 0, 0,
+                                   1, 4, 1, 0x60, 0, 0, /* type () -> () */
+                                   3, 2, 1, 0}; /* one function */
+    uint32_t at = sizeof head, body_start;
+    memcpy(out, head, sizeof head);
+    out[at++] = 7; /* export section, size as a 3-byte LEB patched below */
+    body_start = at;
+    at += 3;
+    out[at++] = (uint8_t)(0x80 | (n & 0x7f));
+    out[at++] = (uint8_t)(n >> 7);
+    for (uint32_t i = 0; i < n; i++) {
+        char name[8];
+        int len = snprintf(name, sizeof name, "f%u", i);
+        out[at++] = (uint8_t)len;
+        memcpy(out + at, name, (size_t)len);
+        at += (uint32_t)len;
+        out[at++] = 0; /* func */
+        out[at++] = 0; /* index 0 */
+    }
+    uint32_t sec = at - body_start - 3;
+    out[body_start] = (uint8_t)(0x80 | (sec & 0x7f));
+    out[body_start + 1] = (uint8_t)(0x80 | ((sec >> 7) & 0x7f));
+    out[body_start + 2] = (uint8_t)(sec >> 14);
+    static const uint8_t code[] = {10, 4, 1, 2, 0, 0x0b};
+    memcpy(out + at, code, sizeof code);
+    return at + (uint32_t)sizeof code;
+}
+
+static void many_exports(void)
+{
+    static uint8_t wasm[8192];
+    char err[128];
+    uint32_t size = build_many_exports(wasm, 200);
+    wasm_module_t m = wasm_runtime_load(wasm, size, err, sizeof err);
+    check(m != NULL, "load a module with 200 exports in pool mode");
+    if (!m)
+        printf("  %s\n", err);
+    wasm_module_inst_t inst = m ? wasm_runtime_instantiate(m, 8192, 0, err, sizeof err) : NULL;
+    check(inst && wasm_runtime_lookup_function(inst, "f199"), "its last export is found");
+    if (inst)
+        wasm_runtime_deinstantiate(inst);
+    if (m)
+        wasm_runtime_unload(m);
+}
+
 static void pool_exhaustion(uint8_t *wasm, uint32_t size)
 {
     RuntimeInitArgs args;
@@ -177,6 +227,7 @@ int main(int argc, char **argv)
     check(wasm_runtime_full_init(&args), "init with a pool");
     atomic_store(&counting, 1);
     exercise(wasm, size);
+    many_exports();
     atomic_store(&counting, 0);
     long n = atomic_load(&libc_allocs);
     printf("libc allocations while in pool mode: %ld\n", n);
