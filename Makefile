@@ -36,5 +36,15 @@ test: deps
 demo: all
 	sh samples/demo/run.sh $(RELEASE_DIR)
 
+# Benchmark kernels native vs iwasm (and BENCH_PEERS="name=cmd ..."), see
+# test/bench/bench.c. BENCH_ARGS passes more options, e.g. "--runs 3 fib".
+bench: deps
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DWR_BENCH=ON
+	cmake --build $(RELEASE_DIR) -j $(JOBS) -- --no-print-directory
+	$(RELEASE_DIR)/test/bench/wasm-bench --iwasm $(RELEASE_DIR)/runtime/iwasm \
+	  --native-dir $(RELEASE_DIR)/test/bench/native --wasm-dir $(RELEASE_DIR)/test/bench/wasm \
+	  --loadstat $(RELEASE_DIR)/test/bench/wasm-loadstat \
+	  --vmlib $(RELEASE_DIR)/runtime/libvmlib.a $(BENCH_ARGS)
+
 clean:
 	rm -rf build

@@ -33,6 +33,20 @@
 #define WR_LIBC_WASI 0
 #endif
 
+/* lib-pthread: the pthread natives under "env" (runtime/thread/lib_pthread.c),
+ * registered at runtime init. runtime_lib.cmake sets it from
+ * WAMR_BUILD_LIB_PTHREAD. */
+#ifndef WR_LIB_PTHREAD
+#define WR_LIB_PTHREAD 0
+#endif
+
+/* wasi-threads: the "wasi" "thread-spawn" import (runtime/thread/
+ * wasi_threads.c), registered at runtime init. runtime_lib.cmake sets it
+ * from WAMR_BUILD_LIB_WASI_THREADS. */
+#ifndef WR_LIB_WASI_THREADS
+#define WR_LIB_WASI_THREADS 0
+#endif
+
 /* Default wasm value stack (bytes) of an exec env when the caller gives 0. */
 #ifndef WR_DEFAULT_STACK_SIZE
 #define WR_DEFAULT_STACK_SIZE (64 * 1024)
@@ -70,6 +84,12 @@
 #endif
 #if WR_LIBC_WASI != 0 && WR_LIBC_WASI != 1
 #error "WR_LIBC_WASI must be 0 or 1"
+#endif
+#if WR_LIB_PTHREAD != 0 && WR_LIB_PTHREAD != 1
+#error "WR_LIB_PTHREAD must be 0 or 1"
+#endif
+#if WR_LIB_WASI_THREADS != 0 && WR_LIB_WASI_THREADS != 1
+#error "WR_LIB_WASI_THREADS must be 0 or 1"
 #endif
 
 #endif

@@ -834,6 +834,8 @@ static void instance_destroy(WasmInstance *inst)
     const WasmModule *m = inst->module;
     uint32_t i;
 
+    if (inst->api_cleanup)
+        inst->api_cleanup(inst);
     if (inst->default_env)
         rt_exec_env_destroy(inst->default_env);
     for (i = 0; inst->own_tables && i < m->n_tables - m->n_table_imports; i++)

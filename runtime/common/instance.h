@@ -119,6 +119,10 @@ struct WASMModuleInstanceCommon {
     WasmFunc *export_malloc, *export_free; /* the module's own, when exported */
     uint32_t default_stack_size;
     WasmExecEnv *envs; /* exec envs made for this instance (terminate) */
+    /* Frees the API's extras (app heap, WASI context) when the instance is
+     * really destroyed, on every path: deinstantiate, a failed
+     * instantiation, or the release of a kept failed instance. */
+    void (*api_cleanup)(WasmInstance *inst);
     struct WasiCtx *wasi; /* WASI state (libc-wasi/), NULL when not a WASI module */
 };
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../mem/mem.h"
+#include "../thread/lib_pthread.h"
 #include "../thread/thread_mgr.h"
 #include "api.h"
 
@@ -34,8 +35,9 @@ bool api_call(WasmExecEnv *env, WasmFunc *f, Slot *slots)
     current_env = env;
     ok = rt_call(env, f, slots);
     current_env = saved;
-    /* A trap or proc_exit in any thread of a group ends the whole group. */
-    if (!ok && env->group)
+    /* A trap or proc_exit in any thread of a group ends the whole group;
+     * pthread_exit (thread/lib_pthread.c) ends only its own thread. */
+    if (!ok && env->group && !lib_pthread_is_exit(rt_get_exception(env->module_inst)))
         tm_terminate_group(env, rt_get_exception(env->module_inst));
     /* proc_exit ends the outermost call as a normal return, as in WAMR;
      * the code is kept by the WASI ctx. A nested call (a native calling

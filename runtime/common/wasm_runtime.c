@@ -14,7 +14,9 @@
 #include "api.h"
 #include "log.h"
 #include "native.h"
+#include "../thread/lib_pthread.h"
 #include "../thread/thread_mgr.h"
+#include "../thread/wasi_threads.h"
 
 /* Protects init_count and the exec env lists of instances. */
 static os_mutex api_lock = OS_MUTEX_INITIALIZER;
@@ -68,6 +70,12 @@ static bool init_once(RuntimeInitArgs *a)
     }
     /* Before the embedder's natives, so that their "env" ones win. */
     if (!libc_builtin_register()) {
+        mem_destroy();
+        return false;
+    }
+    /* lib-pthread ("env") and wasi-threads ("wasi"): no-ops when not built */
+    if (!lib_pthread_register() || !wasi_threads_register()) {
+        native_unregister_all();
         mem_destroy();
         return false;
     }
@@ -404,18 +412,26 @@ static bool resolve_import(void *user, const char *module_name, const char *fiel
 
 /* Runs before the start function, which may already call natives that
  * allocate or need the exec env. */
+/* The instance runs this when it is destroyed (instance.h: api_cleanup). */
+static void instance_cleanup(WasmInstance *inst)
+{
+    api_free_app_heap(inst);
+    wasi_instance_deinit(inst);
+}
+
 static bool before_start(WasmInstance *inst, void *user, char *err, uint32_t err_size)
 {
     InstantiateCtx *ctx = user;
 
+    inst->api_cleanup = instance_cleanup;
     inst->api_module = ctx->module;
     inst->default_stack_size = ctx->stack_size;
     if (!wasm_runtime_get_exec_env_singleton(inst)) {
         rt_set_error(err, err_size, "allocate memory failed");
         return false;
     }
-    return api_setup_app_heap(inst, ctx->heap_size, err, err_size) &&
-           wasi_instance_init(inst, ctx->module->wasi, err, err_size);
+    return wasi_instance_init(inst, ctx->module->wasi, err, err_size) &&
+           api_setup_app_heap(inst, ctx->heap_size, err, err_size);
 }
 
 wasm_module_inst_t wasm_runtime_instantiate(const wasm_module_t module, uint32_t stack_size,
@@ -444,13 +460,15 @@ void wasm_runtime_deinstantiate(wasm_module_inst_t module_inst)
 {
     if (!module_inst)
         return;
+    /* Threads still running in the instance's family (lib-pthread,
+     * wasi-threads) end and are joined before the app heap they use goes. */
+    lib_pthread_instance_ended(module_inst);
+    wasi_threads_instance_ended(module_inst);
     if (module_inst->default_env) {
         wasm_runtime_destroy_exec_env(module_inst->default_env);
         module_inst->default_env = NULL;
     }
-    api_free_app_heap(module_inst);
-    wasi_instance_deinit(module_inst);
-    rt_instance_release(module_inst);
+    rt_instance_release(module_inst); /* api_cleanup frees the heap and WASI ctx */
 }
 
 wasm_module_t wasm_runtime_get_module(wasm_module_inst_t module_inst)

@@ -2,6 +2,7 @@
  * module's args, environment, preopened directories and address pool before
  * it is instantiated, and asking an instance about its WASI state. Also the
  * hooks wasm_runtime.c calls to give each instance its ctx (wasi.h). */
+#define _FILE_OFFSET_BITS 64 /* the same struct stat as the other WASI files */
 #include <string.h>
 
 #include "../common/api.h"

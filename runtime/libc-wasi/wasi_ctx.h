@@ -6,7 +6,6 @@
 #ifndef WR_WASI_CTX_H
 #define WR_WASI_CTX_H
 
-#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +13,7 @@
 
 #include "../common/instance.h"
 #include "../platform/os.h"
+#include "wasi_dir.h"
 #include "wasi_types.h"
 
 /* ---- configuration (copied from the embedder; owned by the module handle) ---- */
@@ -48,10 +48,10 @@ typedef struct WasiFd {
     /* fd_readdir state: a stream over its own host fd, the cookie (entries
      * consumed) it stands at, and where the entry with cookie resume_cookie
      * starts, so that re-reading a truncated entry needs no rewind. */
-    DIR *dir;
+    WasiDir *dir;
     uint64_t dir_cookie;
     uint64_t resume_cookie;
-    long resume_loc;
+    int64_t resume_loc;
     uint32_t refs;
 } WasiFd;
 

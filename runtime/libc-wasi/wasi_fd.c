@@ -4,6 +4,7 @@
  * host fd, and every guest buffer before any I/O, so a fault never loses
  * data that was already read. */
 #define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64 /* 64-bit file offsets on 32-bit hosts too */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -544,59 +545,54 @@ int32_t wasi_fd_allocate(WasiEnv env, uint32_t fd, uint64_t offset, uint64_t len
  * f->dir_cookie; when the guest asks for another cookie (it re-reads the
  * entry it got truncated, or starts over) the stream is moved there. */
 
-static uint16_t wasi_dir_open(WasiFd *f)
+static uint16_t wasi_dir_start(WasiFd *f)
 {
+    uint16_t err;
     int fd;
 
     if (f->dir)
         return WASI_ESUCCESS;
+    /* A descriptor of its own: the stream's position is not the guest's. */
     fd = openat(f->host_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return wasi_errno(errno);
-    if (!(f->dir = fdopendir(fd))) {
-        uint16_t err = wasi_errno(errno);
-        close(fd);
+    if (!(f->dir = wasi_dir_open(fd, &err)))
         return err;
-    }
     f->dir_cookie = 0;
     f->resume_cookie = UINT64_MAX;
     return WASI_ESUCCESS;
 }
 
-static void wasi_dir_seek(WasiFd *f, uint64_t cookie)
+static uint16_t wasi_dir_goto(WasiFd *f, uint64_t cookie)
 {
+    WasiDirEntry e;
+    uint16_t err = WASI_ESUCCESS;
+
     if (cookie == f->dir_cookie)
-        return;
+        return WASI_ESUCCESS;
     if (cookie == f->resume_cookie) {
-        seekdir(f->dir, f->resume_loc);
+        wasi_dir_seek(f->dir, f->resume_loc);
         f->dir_cookie = cookie;
-        return;
+        return WASI_ESUCCESS;
     }
     if (cookie < f->dir_cookie) {
-        rewinddir(f->dir);
+        wasi_dir_rewind(f->dir);
         f->dir_cookie = 0;
     }
-    while (f->dir_cookie < cookie && readdir(f->dir))
+    while (f->dir_cookie < cookie && wasi_dir_next(f->dir, &e, &err))
         f->dir_cookie++;
+    return err;
 }
 
-static uint8_t wasi_dirent_type(int dirfd, const struct dirent *de)
+static uint8_t wasi_entry_type(WasiDir *dir, const WasiDirEntry *e)
 {
     struct stat st;
 
-    switch (de->d_type) {
-    case DT_REG: return WASI_FILETYPE_REGULAR_FILE;
-    case DT_DIR: return WASI_FILETYPE_DIRECTORY;
-    case DT_LNK: return WASI_FILETYPE_SYMBOLIC_LINK;
-    case DT_CHR: return WASI_FILETYPE_CHARACTER_DEVICE;
-    case DT_BLK: return WASI_FILETYPE_BLOCK_DEVICE;
-    case DT_SOCK:
-    case DT_FIFO: return WASI_FILETYPE_SOCKET_STREAM;
-    default:
-        if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-            return WASI_FILETYPE_UNKNOWN;
-        return wasi_filetype_of_mode(st.st_mode);
-    }
+    if (e->type != WASI_FILETYPE_UNKNOWN)
+        return e->type;
+    if (fstatat(wasi_dir_fd(dir), e->name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return WASI_FILETYPE_UNKNOWN;
+    return wasi_filetype_of_mode(st.st_mode);
 }
 
 /* Writes entries into buf[0, len) from the stream; the last may be cut
@@ -604,30 +600,27 @@ static uint8_t wasi_dirent_type(int dirfd, const struct dirent *de)
 static uint16_t wasi_dir_fill(WasiFd *f, uint8_t *buf, uint32_t len, uint32_t *out_used)
 {
     uint32_t used = 0;
+    uint16_t err = WASI_ESUCCESS;
 
     while (used < len) {
         uint8_t head[WASI_DIRENT_SIZE];
-        long loc = telldir(f->dir);
-        struct dirent *de;
+        int64_t loc = wasi_dir_tell(f->dir);
+        WasiDirEntry e;
         size_t namlen;
+        uint32_t room = len - used;
 
-        errno = 0;
-        if (!(de = readdir(f->dir))) {
-            if (errno)
-                return wasi_errno(errno);
+        if (!wasi_dir_next(f->dir, &e, &err))
             break;
-        }
         f->dir_cookie++;
-        namlen = strlen(de->d_name);
+        namlen = strlen(e.name);
         memset(head, 0, sizeof head);
         wasi_put_u64(head, f->dir_cookie);
-        wasi_put_u64(head + 8, (uint64_t)de->d_ino);
+        wasi_put_u64(head + 8, e.ino);
         wasi_put_u32(head + 16, (uint32_t)namlen);
-        head[20] = wasi_dirent_type(dirfd(f->dir), de);
-        uint32_t room = len - used;
+        head[20] = wasi_entry_type(f->dir, &e);
         memcpy(buf + used, head, room < sizeof head ? room : sizeof head);
         if (room > sizeof head)
-            memcpy(buf + used + sizeof head, de->d_name,
+            memcpy(buf + used + sizeof head, e.name,
                    room - sizeof head < namlen ? room - sizeof head : namlen);
         if (room < sizeof head + namlen) {
             f->resume_cookie = f->dir_cookie - 1;
@@ -638,7 +631,7 @@ static uint16_t wasi_dir_fill(WasiFd *f, uint8_t *buf, uint32_t len, uint32_t *o
         used += (uint32_t)(sizeof head + namlen);
     }
     *out_used = used;
-    return WASI_ESUCCESS;
+    return err;
 }
 
 int32_t wasi_fd_readdir(WasiEnv env, uint32_t fd, uint32_t buf, uint32_t buf_len,
@@ -656,11 +649,11 @@ int32_t wasi_fd_readdir(WasiEnv env, uint32_t fd, uint32_t buf, uint32_t buf_len
         return err;
     /* The stream is shared by every user of this entry. */
     os_mutex_lock(&ctx->lock);
-    err = wasi_dir_open(f);
-    if (!err) {
-        wasi_dir_seek(f, cookie);
+    err = wasi_dir_start(f);
+    if (!err)
+        err = wasi_dir_goto(f, cookie);
+    if (!err)
         err = wasi_dir_fill(f, p, buf_len, &used);
-    }
     os_mutex_unlock(&ctx->lock);
     if (!err)
         wasi_put_u32(result, used);

@@ -4,6 +4,7 @@
  * its no-follow form: any symlink that was to be followed has already been
  * expanded inside the sandbox by the resolution. */
 #define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64 /* 64-bit file offsets on 32-bit hosts too */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h> /* renameat */

@@ -4,6 +4,7 @@
  * numbering), fd_filestat_get and path_filestat_get (nlink was u32, so the
  * filestat layout differs) and poll_oneoff (the clock subscription had an
  * extra identifier field). */
+#define _FILE_OFFSET_BITS 64 /* the same struct stat as the other WASI files */
 #include "../common/native.h"
 #include "wasi.h"
 #include "wasi_natives.h"

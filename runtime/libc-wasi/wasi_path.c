@@ -6,6 +6,7 @@
  * its target spliced in front of the rest of the path, so it is walked by
  * the same rules. The kernel never resolves more than one final name. */
 #define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64 /* 64-bit file offsets on 32-bit hosts too */
 #include "wasi_path.h"
 
 #include <errno.h>

@@ -2,8 +2,8 @@
  * the host's environment), clocks, random bytes, proc_exit / proc_raise,
  * sched_yield, and poll_oneoff over clock and descriptor subscriptions. */
 #define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64 /* 64-bit file offsets on 32-bit hosts too */
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -18,6 +18,10 @@
  * back into a normal return (common/wasm_call.c) and iwasm into the exit
  * code. WAMR uses the same text. */
 #define WASI_PROC_EXIT_MSG "wasi proc exit"
+
+/* poll_oneoff waits in slices this long: wasm_runtime_terminate can only
+ * flag the exec env, and a guest asleep must notice it too. */
+#define WASI_POLL_SLICE_NS (50 * 1000000ull)
 
 /* ====================================================================== */
 /* args and environ                                                        */
@@ -222,6 +226,7 @@ typedef struct WasiSub {
 } WasiSub;
 
 typedef struct WasiPoll {
+    WasiEnv env;
     WasiSub *subs;
     uint32_t n;
     struct pollfd *pfds;
@@ -289,20 +294,22 @@ static void wasi_poll_decode(WasiEnv env, WasiPoll *P, const uint8_t *in, bool u
     }
 }
 
-/* Milliseconds poll() should wait for the earliest deadline, rounded up so
- * that a clock never fires early. */
+/* Where this wait slice ends: the earliest deadline, or one slice on. */
+static uint64_t wasi_poll_until(const WasiPoll *P, uint64_t now)
+{
+    uint64_t slice_end = now + WASI_POLL_SLICE_NS;
+    return P->earliest < slice_end ? P->earliest : slice_end;
+}
+
+/* Milliseconds poll() waits until the slice ends, rounded up so that a
+ * clock never fires early. */
 static int wasi_poll_timeout(const WasiPoll *P, uint64_t now)
 {
-    uint64_t ms;
+    uint64_t until = wasi_poll_until(P, now);
 
-    if (P->any_ready)
+    if (P->any_ready || until <= now)
         return 0;
-    if (P->earliest == UINT64_MAX)
-        return -1;
-    if (P->earliest <= now)
-        return 0;
-    ms = (P->earliest - now + 999999) / 1000000;
-    return ms > INT_MAX ? INT_MAX : (int)ms;
+    return (int)((until - now + 999999) / 1000000);
 }
 
 /* Sleeps without descriptors, to the nanosecond. */
@@ -342,7 +349,8 @@ static void wasi_poll_collect(WasiPoll *P, uint64_t now)
     }
 }
 
-/* Waits until a subscription is ready (or one already is). */
+/* Waits until a subscription is ready (or one already is), or until the
+ * instance is terminated (EINTR; the exception is already set). */
 static uint16_t wasi_poll_wait(WasiPoll *P)
 {
     uint64_t now = P->now;
@@ -350,7 +358,7 @@ static uint16_t wasi_poll_wait(WasiPoll *P)
     for (;;) {
         int timeout = wasi_poll_timeout(P, now);
         if (P->n_pfds == 0 && timeout > 0)
-            wasi_sleep_until(P->earliest, now);
+            wasi_sleep_until(wasi_poll_until(P, now), now);
         else if (poll(P->pfds, P->n_pfds, timeout) < 0 && errno != EINTR)
             return wasi_errno(errno);
         if (!wasi_now(CLOCK_MONOTONIC, &now))
@@ -358,6 +366,8 @@ static uint16_t wasi_poll_wait(WasiPoll *P)
         wasi_poll_collect(P, now);
         if (P->any_ready)
             return WASI_ESUCCESS;
+        if (atomic_load(&P->env->interrupt))
+            return WASI_EINTR;
     }
 }
 
@@ -398,6 +408,7 @@ static int32_t wasi_poll(WasiEnv env, uint32_t in, uint32_t out, uint32_t nsubs,
     if (nsubs == 0)
         return WASI_EINVAL;
     memset(&P, 0, sizeof P);
+    P.env = env;
     P.n = nsubs;
     P.earliest = UINT64_MAX;
     P.subs = mem_calloc(nsubs, sizeof *P.subs);

@@ -4,6 +4,7 @@
  * (--addr-pool) is parsed into the ctx for the socket extensions that would
  * do so; wasi_addr_allowed is the check they are to use. */
 #define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64 /* 64-bit file offsets on 32-bit hosts too */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -1644,6 +1644,25 @@ static void test_thread_env(void)
     wasm_runtime_destroy();
 }
 
+/* A start function that traps after the API set up the WASI context and
+ * the app heap: instantiation fails and LeakSanitizer, at exit, proves both
+ * were freed (they leaked before instances ran an api_cleanup hook). */
+static void test_start_trap_cleanup(void)
+{
+    char err[128] = "";
+    Bytes b = read_fixture("api_start_trap");
+    wasm_module_t m = b.data ? wasm_runtime_load(b.data, b.size, err, sizeof err) : NULL;
+    CHECK(m != NULL, "load a WASI module whose start function traps");
+    wasm_module_inst_t inst = m ? wasm_runtime_instantiate(m, 16384, 65536, err, sizeof err) : NULL;
+    CHECK(inst == NULL && strstr(err, "unreachable") != NULL,
+          "its instantiation fails with the trap, freeing the WASI context and app heap");
+    if (inst)
+        wasm_runtime_deinstantiate(inst);
+    if (m)
+        wasm_runtime_unload(m);
+    free(b.data);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -1667,6 +1686,7 @@ int main(int argc, char **argv)
     test_natives();
     test_null_handles();
     test_thread_env();
+    test_start_trap_cleanup();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;

@@ -53,7 +53,7 @@ WASI_IMPORT("proc_raise")
 int32_t raw_proc_raise(int32_t sig);
 
 /* The guest fd of the preopened directory named name, or -1. */
-static int preopen_fd(const char *name)
+static inline int preopen_fd(const char *name)
 {
     for (int fd = 3; fd < 1024; fd++) {
         __wasi_prestat_t ps;
@@ -80,7 +80,7 @@ static int preopen_fd(const char *name)
 
 /* path_open as wasi-libc does it: base rights cut to what the directory may
  * pass on, and the directory's inheriting rights passed on in turn. */
-static __wasi_errno_t open_at(int dirfd, const char *path, __wasi_lookupflags_t lookup,
+static inline __wasi_errno_t open_at(int dirfd, const char *path, __wasi_lookupflags_t lookup,
                               __wasi_oflags_t oflags, __wasi_rights_t base, __wasi_fd_t *out)
 {
     __wasi_fdstat_t st;
