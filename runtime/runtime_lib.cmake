@@ -145,6 +145,8 @@ if(WAMR_BUILD_LIBC_WASI)
   endif()
   add_definitions(-DWR_LIBC_WASI=1)
 else()
+  # the public WASI functions still exist, answering "not built in"
+  list(APPEND WAMR_RUNTIME_LIB_SOURCE ${WR_RUNTIME_DIR}/libc-wasi/wasi_absent.c)
   add_definitions(-DWR_LIBC_WASI=0)
 endif()
 if(WAMR_BUILD_LIB_PTHREAD)
