@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "bits.h"
+
 #include "mem.h"
 #include "platform/os.h"
 
@@ -204,37 +206,6 @@ static bool ah_reserve_slot(AppHeap *h)
  * Free lists
  * ------------------------------------------------------------------------ */
 
-#if defined(__GNUC__) || defined(__clang__)
-static uint32_t ah_fls(uint32_t x) /* index of the highest set bit; x != 0 */
-{
-    return 31u - (uint32_t)__builtin_clz(x);
-}
-
-static uint32_t ah_ffs(uint32_t x) /* index of the lowest set bit; x != 0 */
-{
-    return (uint32_t)__builtin_ctz(x);
-}
-#else
-static uint32_t ah_fls(uint32_t x)
-{
-    uint32_t i = 0;
-
-    while (x >>= 1)
-        i++;
-    return i;
-}
-
-static uint32_t ah_ffs(uint32_t x)
-{
-    uint32_t i = 0;
-
-    while (!(x & 1u)) {
-        x >>= 1;
-        i++;
-    }
-    return i;
-}
-#endif
 
 static void ah_mapping(uint32_t size, uint32_t *out_fl, uint32_t *out_sl)
 {
@@ -245,7 +216,7 @@ static void ah_mapping(uint32_t size, uint32_t *out_fl, uint32_t *out_sl)
         *out_sl = size >> AH_GRAIN_LOG2;
         return;
     }
-    f = ah_fls(size);
+    f = bits_fls(size);
     *out_sl = (size >> (f - AH_SL_LOG2)) ^ AH_SL_COUNT;
     *out_fl = f - AH_FL_SHIFT + 1;
 }
@@ -297,10 +268,10 @@ static uint32_t ah_first_from(const AppHeap *h, uint32_t fl, uint32_t sl)
         fl_map = h->fl_bitmap & (~0u << (fl + 1));
         if (!fl_map)
             return AH_NIL;
-        fl = ah_ffs(fl_map);
+        fl = bits_ffs(fl_map);
         sl_map = h->sl_bitmap[fl];
     }
-    return h->heads[fl][ah_ffs(sl_map)];
+    return h->heads[fl][bits_ffs(sl_map)];
 }
 
 /* A free block of at least size bytes, AH_NIL if none: the O(1) good fit
@@ -311,7 +282,7 @@ static uint32_t ah_find_free(const AppHeap *h, uint32_t size)
     uint32_t fl, sl, i;
 
     if (size >= AH_SMALL)
-        rounded += ((uint64_t)1 << (ah_fls(size) - AH_SL_LOG2)) - 1;
+        rounded += ((uint64_t)1 << (bits_fls(size) - AH_SL_LOG2)) - 1;
     if (rounded <= UINT32_MAX) {
         ah_mapping((uint32_t)rounded, &fl, &sl);
         i = ah_first_from(h, fl, sl);

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "bits.h"
+
 /* ------------------------------------------------------------------------
  * Layout
  * ------------------------------------------------------------------------ */
@@ -120,37 +122,6 @@ static bool pl_block_size_for(uint32_t size, uint32_t *out_size)
  * Size classes and free lists
  * ------------------------------------------------------------------------ */
 
-#if defined(__GNUC__) || defined(__clang__)
-static uint32_t pl_fls(uint32_t x) /* index of the highest set bit; x != 0 */
-{
-    return 31u - (uint32_t)__builtin_clz(x);
-}
-
-static uint32_t pl_ffs(uint32_t x) /* index of the lowest set bit; x != 0 */
-{
-    return (uint32_t)__builtin_ctz(x);
-}
-#else
-static uint32_t pl_fls(uint32_t x)
-{
-    uint32_t i = 0;
-
-    while (x >>= 1)
-        i++;
-    return i;
-}
-
-static uint32_t pl_ffs(uint32_t x)
-{
-    uint32_t i = 0;
-
-    while (!(x & 1u)) {
-        x >>= 1;
-        i++;
-    }
-    return i;
-}
-#endif
 
 /* The list (row fl, column sl) that holds free blocks of this size. */
 static void pl_mapping(uint32_t size, uint32_t *out_fl, uint32_t *out_sl)
@@ -162,7 +133,7 @@ static void pl_mapping(uint32_t size, uint32_t *out_fl, uint32_t *out_sl)
         *out_sl = size >> PL_ALIGN_LOG2;
         return;
     }
-    f = pl_fls(size);
+    f = bits_fls(size);
     *out_sl = (size >> (f - PL_SL_LOG2)) ^ PL_SL_COUNT;
     *out_fl = f - PL_FL_SHIFT + 1;
 }
@@ -212,10 +183,10 @@ static uint32_t pl_first_from(const Pool *p, uint32_t fl, uint32_t sl)
         fl_map = p->fl_bitmap & (~0u << (fl + 1));
         if (!fl_map)
             return 0;
-        fl = pl_ffs(fl_map);
+        fl = bits_ffs(fl_map);
         sl_map = p->sl_bitmap[fl];
     }
-    return p->heads[fl][pl_ffs(sl_map)];
+    return p->heads[fl][bits_ffs(sl_map)];
 }
 
 /* A free block of at least size bytes, 0 if none. First the O(1) good fit:
@@ -228,7 +199,7 @@ static uint32_t pl_find(const Pool *p, uint32_t size)
     uint32_t fl, sl, off;
 
     if (size >= PL_SMALL)
-        rounded += ((uint64_t)1 << (pl_fls(size) - PL_SL_LOG2)) - 1;
+        rounded += ((uint64_t)1 << (bits_fls(size) - PL_SL_LOG2)) - 1;
     if (rounded <= UINT32_MAX) {
         pl_mapping((uint32_t)rounded, &fl, &sl);
         off = pl_first_from(p, fl, sl);

@@ -451,7 +451,7 @@ static void test_connection(void)
 
 int main(int argc, char **argv)
 {
-    char err[128];
+    char err[128] = "cannot read the file";
     uint32_t size;
     uint8_t *buf;
     wasm_module_t module;
