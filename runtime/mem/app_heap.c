@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "bits.h"
-
 #include "mem.h"
 #include "platform/os.h"
 
