@@ -1,10 +1,13 @@
 # The README's commands as thin wrappers over cmake/ctest. Each installs any
 # missing Debian package first, so a fresh Debian 12 machine needs nothing else.
-PACKAGES := cmake clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt libuv1-dev \
+PACKAGES := cmake clang lld llvm wasi-libc libclang-rt-14-dev-wasm32 wabt libuv1-dev \
             libcjson-dev libmbedtls-dev
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_DIR := build/test
+TSAN_DIR := build/tsan
+# What the ThreadSanitizer build needs: the thread tests and their runners.
+TSAN_TARGETS := vmlib iwasm thread_test spawn_thread spawn_thread_wasm wasm-spectest
 RELEASE_DIR := build/release
 
 .PHONY: all deps test demo bench clean
@@ -24,7 +27,9 @@ deps:
 	fi
 
 # Sanitizer build (ASan + UBSan) for everything, plus the spec suite once
-# more on the Release build, since optimisation changes float and UB paths.
+# more on the Release build, since optimisation changes float and UB paths,
+# plus the thread tests (and samples/spawn-thread, spec-threads) in a
+# ThreadSanitizer build, where any report fails a test (exit code 66).
 test: deps
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWR_SANITIZE=ON
 	cmake --build $(TEST_DIR) -j $(JOBS)
@@ -32,6 +37,10 @@ test: deps
 	cmake --build $(RELEASE_DIR) -j $(JOBS) -- --no-print-directory
 	cd $(RELEASE_DIR) && ctest --output-on-failure -j $(JOBS) -R '^spec-'
 	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)
+	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWR_TSAN=ON
+	cmake --build $(TSAN_DIR) -j $(JOBS) --target $(TSAN_TARGETS)
+	cd $(TSAN_DIR) && TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+	  ctest --output-on-failure -j $(JOBS) -R 'threads|spawn'
 
 demo: all
 	sh samples/demo/run.sh $(RELEASE_DIR)

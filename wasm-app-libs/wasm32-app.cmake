@@ -23,11 +23,14 @@ find_program(CMAKE_RANLIB NAMES llvm-ranlib llvm-ranlib-16 llvm-ranlib-15 llvm-r
 # Nothing can be linked before the app defines on_init.
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
-set(CMAKE_C_FLAGS_INIT "-nostdlib -I${WASM_APP_SDK_DIR}/include")
-set(CMAKE_EXE_LINKER_FLAGS_INIT
+# Include path and link rule are set so that a user's CMAKE_C_FLAGS or
+# CMAKE_EXE_LINKER_FLAGS add to them instead of replacing them.
+set(CMAKE_C_STANDARD_INCLUDE_DIRECTORIES ${WASM_APP_SDK_DIR}/include)
+set(WASM_APP_LINK_FLAGS
     "-nostdlib -Wl,--no-entry -Wl,--allow-undefined-file=${WASM_APP_SYSROOT}/share/defined-symbols.txt -Wl,--export=on_init -Wl,--export-if-defined=on_destroy -Wl,--export=__heap_base -Wl,--export=__data_end -Wl,-z,stack-size=8192")
-set(CMAKE_C_STANDARD_LIBRARIES_INIT "${WASM_APP_SDK_DIR}/lib/libapp_framework.a")
-set(CMAKE_EXECUTABLE_SUFFIX .wasm)
+set(CMAKE_C_LINK_EXECUTABLE
+    "<CMAKE_C_COMPILER> <FLAGS> <CMAKE_C_LINK_FLAGS> ${WASM_APP_LINK_FLAGS} <LINK_FLAGS> <OBJECTS> -o <TARGET> <LINK_LIBRARIES> ${WASM_APP_SDK_DIR}/lib/libapp_framework.a")
+set(CMAKE_USER_MAKE_RULES_OVERRIDE ${WASM_APP_SDK_DIR}/wasm32-app-rules.cmake) # the .wasm suffix
 
 set(CMAKE_FIND_ROOT_PATH ${WASM_APP_SDK_DIR})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

@@ -80,6 +80,10 @@ void *afw_app_owner(const afw_app_t *app);
 bool afw_timer_take(afw_app_t *app, uint32_t timer_id);
 /* Timers the app holds (created and not destroyed or reclaimed). */
 uint32_t afw_timer_count(afw_app_t *app);
+/* For a queued AFW_EV_CONNECTION about to be delivered: true if handle is
+ * still open for this app. For a disconnect (len 0) it also closes the
+ * handle, so the slot is free once the app has been told. */
+bool afw_connection_take(afw_app_t *app, uint32_t handle, uint32_t len);
 /* Connections the app has open. */
 uint32_t afw_connection_count(afw_t *afw, uint32_t app_id);
 

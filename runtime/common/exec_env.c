@@ -10,11 +10,19 @@
 #include "../config.h"
 #include "../interp/interp.h"
 #include "../mem/mem.h"
+#include "../platform/os.h"
 #include "instance.h"
 
 /* The buffer holds the public form, "Exception: <msg>", which the embedding
  * API hands out as is; the core reads the message after the prefix. */
 #define EXCEPTION_PREFIX "Exception: "
+#define TERMINATED_MSG "terminated by user"
+
+/* Threads of a group set each other's exceptions (tm_terminate_group), so
+ * writes take this lock, and has_exception is stored with release and read
+ * with acquire: a reader that sees it set sees the whole message. A set
+ * message is only rewritten by its own thread or after a clear. */
+static os_mutex exception_lock = OS_MUTEX_INITIALIZER;
 
 WasmExecEnv *rt_exec_env_create(WasmInstance *inst, uint32_t stack_size)
 {
@@ -55,7 +63,7 @@ void rt_exec_env_destroy(WasmExecEnv *env)
 
 bool rt_call(WasmExecEnv *env, WasmFunc *f, Slot *args_results)
 {
-    if (env->module_inst->has_exception)
+    if (rt_get_exception(env->module_inst))
         return false;
     return interp_call(env, f, args_results);
 }
@@ -78,17 +86,38 @@ void rt_set_exception(WasmInstance *inst, const char *msg)
         rt_clear_exception(inst);
         return;
     }
-    snprintf(inst->exception, sizeof inst->exception, "%s%s", EXCEPTION_PREFIX, msg);
-    inst->has_exception = true;
+    os_mutex_lock(&exception_lock);
+    /* An interrupted thread traps "terminated by user"; the reason its
+     * group was stopped (a trap, exit in another thread) stays. */
+    bool keep = inst->has_exception && strcmp(msg, TERMINATED_MSG) == 0;
+    if (!keep) {
+        snprintf(inst->exception, sizeof inst->exception, "%s%s", EXCEPTION_PREFIX, msg);
+        __atomic_store_n(&inst->has_exception, true, __ATOMIC_RELEASE);
+    }
+    os_mutex_unlock(&exception_lock);
+}
+
+void rt_set_exception_if_none(WasmInstance *inst, const char *msg)
+{
+    os_mutex_lock(&exception_lock);
+    if (!inst->has_exception && msg) {
+        snprintf(inst->exception, sizeof inst->exception, "%s%s", EXCEPTION_PREFIX, msg);
+        __atomic_store_n(&inst->has_exception, true, __ATOMIC_RELEASE);
+    }
+    os_mutex_unlock(&exception_lock);
 }
 
 void rt_clear_exception(WasmInstance *inst)
 {
-    inst->has_exception = false;
+    os_mutex_lock(&exception_lock);
+    __atomic_store_n(&inst->has_exception, false, __ATOMIC_RELEASE);
     inst->exception[0] = '\0';
+    os_mutex_unlock(&exception_lock);
 }
 
 const char *rt_get_exception(const WasmInstance *inst)
 {
-    return inst->has_exception ? inst->exception + sizeof EXCEPTION_PREFIX - 1 : NULL;
+    if (!__atomic_load_n(&inst->has_exception, __ATOMIC_ACQUIRE))
+        return NULL;
+    return inst->exception + sizeof EXCEPTION_PREFIX - 1;
 }

@@ -453,7 +453,8 @@ static bool add_dep(WasmInstance *inst, WasmInstance *owner)
         return false;
     inst->deps = deps;
     inst->deps[inst->n_deps++] = owner;
-    owner->refcount++;
+    /* atomic: threads make and free child instances of one parent at once */
+    __atomic_add_fetch(&owner->refcount, 1, __ATOMIC_RELAXED);
     return true;
 }
 
@@ -956,9 +957,10 @@ WasmInstance *rt_instantiate_child(WasmInstance *parent, char *err, uint32_t err
 
 void rt_instance_release(WasmInstance *inst)
 {
-    if (!inst || inst->refcount == 0)
+    /* atomic: child instances of other threads release their parent */
+    if (!inst || __atomic_load_n(&inst->refcount, __ATOMIC_RELAXED) == 0)
         return;
-    if (--inst->refcount == 0)
+    if (__atomic_sub_fetch(&inst->refcount, 1, __ATOMIC_ACQ_REL) == 0)
         instance_destroy(inst);
 }
 

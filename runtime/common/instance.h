@@ -154,6 +154,10 @@ struct WASMExecEnv {
      * app offset of a spawned env's shadow stack (0: none). */
     struct ThreadGroup *group;
     WasmExecEnv *group_next;
+    /* The member's own instance, fixed when it joins the group: a
+     * terminating thread sets its exception there (module_inst changes
+     * during calls and must not be read from another thread). */
+    WasmInstance *group_inst;
     uint32_t aux_stack;
 };
 
@@ -225,7 +229,12 @@ bool rt_call(WasmExecEnv *env, WasmFunc *f, Slot *args_results);
 bool rt_invoke(WasmInstance *inst, WasmFunc *f, Slot *args_results);
 
 /* ---- exceptions ---- */
+/* Thread-safe: other threads of a group set exceptions too. An interrupt's
+ * "terminated by user" never replaces an exception already set (the one a
+ * terminating thread gave as the reason). */
 void rt_set_exception(WasmInstance *inst, const char *msg);
+/* Sets msg only when inst has no exception yet (atomically). */
+void rt_set_exception_if_none(WasmInstance *inst, const char *msg);
 void rt_clear_exception(WasmInstance *inst);
 /* The message without any prefix, or NULL. */
 const char *rt_get_exception(const WasmInstance *inst);

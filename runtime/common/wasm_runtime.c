@@ -543,7 +543,8 @@ void wasm_func_get_result_types(const wasm_function_inst_t func_inst,
 
 const char *wasm_runtime_get_exception(wasm_module_inst_t module_inst)
 {
-    if (!module_inst || !module_inst->has_exception)
+    /* rt_get_exception: the flag may be set by another thread of a group */
+    if (!module_inst || !rt_get_exception(module_inst))
         return NULL;
     return module_inst->exception;
 }
@@ -573,18 +574,16 @@ void wasm_runtime_terminate(wasm_module_inst_t module_inst)
 {
     if (!module_inst)
         return;
-    WasmExecEnv *grouped = NULL;
     os_mutex_lock(&api_lock);
     rt_set_exception(module_inst, "terminated by user");
     for (WasmExecEnv *env = module_inst->envs; env; env = env->next_env) {
         atomic_store(&env->interrupt, 1);
-        if (env->group)
-            grouped = env;
+        /* The whole thread group goes with it. tm_terminate_group reads
+         * env->group under the thread manager's lock (the group may be
+         * made by the running thread right now); no-op without a group. */
+        tm_terminate_group(env, "terminated by user");
     }
     os_mutex_unlock(&api_lock);
-    /* The whole thread group goes with it. */
-    if (grouped)
-        tm_terminate_group(grouped, "terminated by user");
 }
 
 /* ------------------------------------------------------------------ */

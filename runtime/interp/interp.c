@@ -1370,6 +1370,88 @@ dispatch:
         ip += 5;
         NEXT();
 
+    /* ---- arithmetic with a memory operand ---- */
+    OP(F64_ADD_MEM): {
+        ea = (uint64_t)(uint32_t)(S(3).u32 + W(4)) + W(5);
+        if (ea + 8 > mem_size)
+            goto trap_memory_bounds;
+        Slot m;
+        m.u64 = load64(mem_base + ea);
+        S(1).f64 = S(2).f64 + m.f64;
+        ip += 6;
+        NEXT();
+    }
+    OP(F64_SUB_MEM): {
+        ea = (uint64_t)(uint32_t)(S(3).u32 + W(4)) + W(5);
+        if (ea + 8 > mem_size)
+            goto trap_memory_bounds;
+        Slot m;
+        m.u64 = load64(mem_base + ea);
+        S(1).f64 = S(2).f64 - m.f64;
+        ip += 6;
+        NEXT();
+    }
+    OP(F64_MUL_MEM): {
+        ea = (uint64_t)(uint32_t)(S(3).u32 + W(4)) + W(5);
+        if (ea + 8 > mem_size)
+            goto trap_memory_bounds;
+        Slot m;
+        m.u64 = load64(mem_base + ea);
+        S(1).f64 = S(2).f64 * m.f64;
+        ip += 6;
+        NEXT();
+    }
+    OP(F32_ADD_MEM): {
+        ea = (uint64_t)(uint32_t)(S(3).u32 + W(4)) + W(5);
+        if (ea + 4 > mem_size)
+            goto trap_memory_bounds;
+        Slot m;
+        m.u32 = load32(mem_base + ea);
+        S(1).f32 = S(2).f32 + m.f32;
+        ip += 6;
+        NEXT();
+    }
+    OP(F32_SUB_MEM): {
+        ea = (uint64_t)(uint32_t)(S(3).u32 + W(4)) + W(5);
+        if (ea + 4 > mem_size)
+            goto trap_memory_bounds;
+        Slot m;
+        m.u32 = load32(mem_base + ea);
+        S(1).f32 = S(2).f32 - m.f32;
+        ip += 6;
+        NEXT();
+    }
+    OP(F32_MUL_MEM): {
+        ea = (uint64_t)(uint32_t)(S(3).u32 + W(4)) + W(5);
+        if (ea + 4 > mem_size)
+            goto trap_memory_bounds;
+        Slot m;
+        m.u32 = load32(mem_base + ea);
+        S(1).f32 = S(2).f32 * m.f32;
+        ip += 6;
+        NEXT();
+    }
+    OP(I32_ADD_MEM): {
+        ea = (uint64_t)(uint32_t)(S(3).u32 + W(4)) + W(5);
+        if (ea + 4 > mem_size)
+            goto trap_memory_bounds;
+        Slot m;
+        m.u32 = load32(mem_base + ea);
+        S(1).u32 = S(2).u32 + m.u32;
+        ip += 6;
+        NEXT();
+    }
+    OP(I64_ADD_MEM): {
+        ea = (uint64_t)(uint32_t)(S(3).u32 + W(4)) + W(5);
+        if (ea + 8 > mem_size)
+            goto trap_memory_bounds;
+        Slot m;
+        m.u64 = load64(mem_base + ea);
+        S(1).u64 = S(2).u64 + m.u64;
+        ip += 6;
+        NEXT();
+    }
+
     /* ---- atomics (threads proposal): rare, so out of line ---- */
     OP(ATOMIC_LOAD): {
         AtomicAccess a = {S(2).u32, W(3), W(4) & 0xff, (W(4) >> 8) & 1};

@@ -219,7 +219,16 @@
     IOP(ATOMIC_CMPXCHG, "DABCII", "D = old value; memory = C if old == B") \
     IOP(ATOMIC_NOTIFY,  "DABI",   "D = waiters woken at A + I, at most B") \
     IOP(ATOMIC_WAIT,    "DABCII", "D = wait at A + I1 while value == B, timeout C ns") \
-    IOP(ATOMIC_FENCE,   "",       "sequentially consistent fence")
+    IOP(ATOMIC_FENCE,   "",       "sequentially consistent fence") \
+    /* a load feeding arithmetic: D = A op mem[(A2 + I1, wrapping) + I2] */ \
+    IOP(F64_ADD_MEM, "DAAII", "") \
+    IOP(F64_SUB_MEM, "DAAII", "") \
+    IOP(F64_MUL_MEM, "DAAII", "") \
+    IOP(F32_ADD_MEM, "DAAII", "") \
+    IOP(F32_SUB_MEM, "DAAII", "") \
+    IOP(F32_MUL_MEM, "DAAII", "") \
+    IOP(I32_ADD_MEM, "DAAII", "") \
+    IOP(I64_ADD_MEM, "DAAII", "")
 /* clang-format on */
 
 typedef enum {

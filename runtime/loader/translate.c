@@ -1186,14 +1186,77 @@ static bool emit_binary_imm(Translator *t, IopCode op, uint8_t out, Entry *reg, 
     return !t->failed;
 }
 
+/* ---- a load feeding arithmetic: the arithmetic reads memory itself ---- */
+
+static IopCode mem_form(IopCode op)
+{
+    static const IopCode forms[][2] = {
+        {IOP_F64_ADD, IOP_F64_ADD_MEM}, {IOP_F64_SUB, IOP_F64_SUB_MEM},
+        {IOP_F64_MUL, IOP_F64_MUL_MEM}, {IOP_F32_ADD, IOP_F32_ADD_MEM},
+        {IOP_F32_SUB, IOP_F32_SUB_MEM}, {IOP_F32_MUL, IOP_F32_MUL_MEM},
+        {IOP_I32_ADD, IOP_I32_ADD_MEM}, {IOP_I64_ADD, IOP_I64_ADD_MEM},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i][0] == op)
+            return forms[i][1];
+    return IOP_COUNT;
+}
+
+/* When e is the result of the load emitted just before (no instruction and
+ * no label since), takes the load back and returns its address operands:
+ * base slot, address immediate (0 for a plain load) and offset. Only loads
+ * of the op's width: i32/f32 ops need a 4-byte load, i64/f64 an 8-byte one. */
+static bool take_load(Translator *t, const Entry *e, IopCode op, uint32_t out_addr[3])
+{
+    uint32_t d = t->fold_word;
+    bool wide = op == IOP_F64_ADD || op == IOP_F64_SUB || op == IOP_F64_MUL || op == IOP_I64_ADD;
+    IopCode plain = wide ? IOP_I64_LOAD : IOP_I32_LOAD, added = wide ? IOP_I64_LOAD_ADD : IOP_I32_LOAD_ADD;
+    if (d == NO_POS || e->is_const || e->slot < t->n_locals || is_dead(t) || t->code[d] != e->slot)
+        return false;
+    if (t->fold_op == plain && t->code_len == d + 3) {
+        out_addr[0] = t->code[d + 1];
+        out_addr[1] = 0;
+        out_addr[2] = t->code[d + 2];
+    } else if (t->fold_op == added && t->code_len == d + 4) {
+        out_addr[0] = t->code[d + 1];
+        out_addr[1] = t->code[d + 2];
+        out_addr[2] = t->code[d + 3];
+    } else {
+        return false;
+    }
+    t->code_len = d - 1;
+    t->fold_word = NO_POS;
+    return true;
+}
+
+static bool emit_binary_mem(Translator *t, IopCode op, uint8_t out, Entry *reg,
+                            const uint32_t addr[3])
+{
+    materialize(t, reg);
+    emit_producer(t, mem_form(op), out);
+    emit_word(t, reg->slot);
+    emit_word(t, addr[0]);
+    emit_word(t, addr[1]);
+    emit_word(t, addr[2]);
+    return !t->failed;
+}
+
 static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
 {
     Entry a, b;
     IopCode imm_op, swapped;
-    uint32_t imm;
+    uint32_t imm, addr[3];
 
     if (!pop_operand(t, in, &b) || !pop_operand(t, in, &a))
         return false;
+    if (mem_form(op) != IOP_COUNT) {
+        if (take_load(t, &b, op, addr))
+            return emit_binary_mem(t, op, out, &a, addr);
+        /* the load on the left: only where the operands commute */
+        if (op != IOP_F64_SUB && op != IOP_F32_SUB && !b.is_const && b.slot < t->n_locals &&
+            take_load(t, &a, op, addr))
+            return emit_binary_mem(t, op, out, &b, addr);
+    }
     if (b.is_const && imm_form(op, b.value, &imm_op, &imm))
         return emit_binary_imm(t, imm_op, out, &a, imm);
     if (a.is_const && !b.is_const && swapped_form(op, &swapped) &&

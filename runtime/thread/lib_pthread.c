@@ -68,7 +68,10 @@ typedef struct PtObj {
 
 typedef struct PtThread {
     PtObj obj;
-    bool spawned; /* tid is valid */
+    /* 0 while pthread_create is still making the OS thread, then
+     * PT_SPAWNED (tid valid) or PT_FAILED (it never ran). Atomic; wait key
+     * of a joiner that got the handle that early (from pthread_self). */
+    uint32_t started;
     uintptr_t tid; /* tm_spawn_thread's */
     WasmExecEnv *env; /* while its wasm may run; interrupted at instance end */
     uint32_t start, arg; /* the start routine (table 0 index) and its argument */
@@ -77,6 +80,8 @@ typedef struct PtThread {
     bool detached, joining;
     uint32_t values[PT_KEYS_MAX]; /* key values, written by this thread only */
 } PtThread;
+
+enum { PT_SPAWNED = 1, PT_FAILED = 2 };
 
 typedef struct PtMutex {
     PtObj obj;
@@ -224,8 +229,7 @@ static PtObj *hold_app_obj(WasmExecEnv *env, void *p, PtKind kind)
  * terminating thread normally set the exception already). */
 static int32_t stopped(WasmExecEnv *env)
 {
-    if (!rt_get_exception(env->module_inst))
-        rt_set_exception(env->module_inst, "terminated by user");
+    rt_set_exception_if_none(env->module_inst, "terminated by user");
     return PT_EINTR;
 }
 
@@ -390,7 +394,8 @@ static void reap_detached(PtFamily *f)
             for (PtObj *o = buckets[b]; o && !t; o = o->next) {
                 PtThread *c = (PtThread *)o;
                 if (o->family == f && o->kind == PT_THREAD && c->detached &&
-                    __atomic_load_n(&c->done, __ATOMIC_SEQ_CST))
+                    __atomic_load_n(&c->done, __ATOMIC_SEQ_CST) &&
+                    __atomic_load_n(&c->started, __ATOMIC_SEQ_CST) == PT_SPAWNED)
                     t = c;
             }
         }
@@ -427,6 +432,35 @@ static PtThread *new_thread(const WasmInstance *inst, uint32_t start, uint32_t a
     return t;
 }
 
+/* Records how pthread_create's spawn went; false when it failed. A failed
+ * thread never ran, so only a guessed handle can name it: a joiner that
+ * holds it frees it, else it goes now. */
+static bool spawn_done(PtThread *t, bool ok, uintptr_t tid)
+{
+    PtFamily *f = t->obj.family;
+    bool free_now = false;
+    os_mutex_lock(&reg_lock);
+    if (ok)
+        t->tid = tid;
+    __atomic_store_n(&t->started, ok ? PT_SPAWNED : PT_FAILED, __ATOMIC_SEQ_CST);
+    if (!ok) {
+        __atomic_sub_fetch(&f->n_running, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&t->done, 1, __ATOMIC_SEQ_CST);
+        free_now = !t->joining;
+        if (free_now)
+            unlink_obj(&t->obj);
+    }
+    os_mutex_unlock(&reg_lock);
+    notify_address(&t->started, UINT32_MAX);
+    if (!ok) {
+        notify_address(&t->done, UINT32_MAX);
+        notify_address(&f->n_running, UINT32_MAX);
+    }
+    if (free_now)
+        mem_free(t);
+    return ok;
+}
+
 /* pthread_create(pthread_t *thread, const void *attr (ignored),
  *                void *(*start)(void *) (table 0 index), void *arg) */
 static int32_t pt_create(WasmExecEnv *env, void *thread, void *attr, uint32_t start, uint32_t arg)
@@ -444,37 +478,35 @@ static int32_t pt_create(WasmExecEnv *env, void *thread, void *attr, uint32_t st
     PtThread *t = new_thread(inst, start, arg);
     if (!t)
         return PT_EAGAIN;
-    f = t->obj.family;
-    uintptr_t tid;
-    bool ok = tm_spawn_thread(env, &tid, thread_main, t) == 0;
-    os_mutex_lock(&reg_lock);
-    if (ok) {
-        t->tid = tid;
-        t->spawned = true;
-    } else {
-        unlink_obj(&t->obj);
-        __atomic_sub_fetch(&f->n_running, 1, __ATOMIC_SEQ_CST);
-    }
+    /* once spawned, t may be joined and freed by any thread at any time */
     uint32_t id = t->obj.id;
-    os_mutex_unlock(&reg_lock);
-    if (!ok) {
-        notify_address(&f->n_running, UINT32_MAX);
-        mem_free(t);
+    uintptr_t tid = 0;
+    bool ok = tm_spawn_thread(env, &tid, thread_main, t) == 0;
+    if (!spawn_done(t, ok, tid))
         return PT_EAGAIN;
-    }
     /* memory may have moved while the thread was made: find the word again */
     store_u32(wasm_runtime_addr_app_to_native(inst, at), id);
     return 0;
 }
 
-/* The spawned thread id of inst's family, or NULL (reg_lock held). */
+/* The thread id of inst's family, or NULL (reg_lock held). */
 static PtThread *find_thread(const WasmInstance *inst, uint32_t id)
 {
     PtFamily *f = family_of(inst, false);
     PtObj *o = f ? find_obj(id) : NULL;
-    if (!o || o->kind != PT_THREAD || o->family != f || !((PtThread *)o)->spawned)
+    if (!o || o->kind != PT_THREAD || o->family != f)
         return NULL;
     return (PtThread *)o;
+}
+
+/* Waits until *word (atomic) is not 0; false when env was interrupted. */
+static bool wait_word_set(WasmExecEnv *env, uint32_t *word)
+{
+    while (!__atomic_load_n(word, __ATOMIC_SEQ_CST)) {
+        if (wait_on_address(word, 0, false, -1, &env->interrupt) < 0)
+            return false;
+    }
+    return true;
 }
 
 /* Claims t for joining; 0 or the error. */
@@ -506,15 +538,19 @@ static int32_t pt_join(WasmExecEnv *env, uint32_t id, uint32_t retval)
     int32_t r = claim_join(env, id, &t);
     if (r)
         return r;
-    while (!__atomic_load_n(&t->done, __ATOMIC_SEQ_CST)) {
-        if (wait_on_address(&t->done, 0, false, -1, &env->interrupt) < 0) {
-            os_mutex_lock(&reg_lock);
-            t->joining = false;
-            os_mutex_unlock(&reg_lock);
-            return stopped(env);
-        }
+    if (!wait_word_set(env, &t->done) || !wait_word_set(env, &t->started)) {
+        os_mutex_lock(&reg_lock);
+        t->joining = false;
+        bool orphan = __atomic_load_n(&t->started, __ATOMIC_SEQ_CST) == PT_FAILED;
+        if (orphan) /* its creator left it to us */
+            unlink_obj(&t->obj);
+        os_mutex_unlock(&reg_lock);
+        if (orphan)
+            mem_free(t);
+        return stopped(env);
     }
-    tm_join_thread(t->tid, NULL);
+    if (__atomic_load_n(&t->started, __ATOMIC_SEQ_CST) == PT_SPAWNED)
+        tm_join_thread(t->tid, NULL);
     os_mutex_lock(&reg_lock);
     uint32_t result = t->result;
     unlink_obj(&t->obj);
@@ -956,7 +992,8 @@ static void free_family(PtFamily *f)
         os_mutex_unlock(&reg_lock);
         if (!o)
             break;
-        if (o->kind == PT_THREAD && ((PtThread *)o)->spawned)
+        if (o->kind == PT_THREAD &&
+            __atomic_load_n(&((PtThread *)o)->started, __ATOMIC_SEQ_CST) == PT_SPAWNED)
             tm_join_thread(((PtThread *)o)->tid, NULL);
         mem_free(o);
     }

@@ -50,6 +50,7 @@ uint32_t tm_get_max_threads(void)
 static void add_member(ThreadGroup *g, WasmExecEnv *env)
 {
     env->group = g;
+    env->group_inst = env->module_inst; /* env's own thread, or env is idle */
     env->group_next = g->members;
     g->members = env;
     g->n_members++;
@@ -121,7 +122,10 @@ static bool give_aux_stack(WasmExecEnv *env, const WasmInstance *parent)
 {
     WasmInstance *child = env->module_inst;
     int32_t sp = child->module->aux_stack_global;
-    if (sp < 0)
+    /* aux_stack_global is only meaningful once aux_stack_known is set (the
+     * translator decides it at the first global.set; a module that never
+     * sets a global leaves it 0 with no globals at all) */
+    if (!child->module->aux_stack_known || sp < 0)
         return true; /* no shadow stack: nothing to give */
     uint32_t top = parent->globals[sp]->value.u32, bottom = parent->aux_stack_bottom;
     uint32_t size = bottom && top > bottom && top - bottom <= 1024 * 1024 ? top - bottom
@@ -200,8 +204,8 @@ void tm_terminate_group(WasmExecEnv *env, const char *why)
 {
     os_mutex_lock(&tm_lock);
     for (WasmExecEnv *m = env->group ? env->group->members : NULL; m; m = m->group_next) {
-        if (!rt_get_exception(m->module_inst))
-            rt_set_exception(m->module_inst, why);
+        /* group_inst, not module_inst: that changes while m runs */
+        rt_set_exception_if_none(m->group_inst, why);
         atomic_store(&m->interrupt, 1);
     }
     os_mutex_unlock(&tm_lock);

@@ -18,6 +18,10 @@
 /* Results of a failed spawn: negated WASI errnos. */
 #define WT_EAGAIN (-6) /* the group is full or memory ran out */
 #define WT_EINVAL (-28) /* no wasi_thread_start(i32, i32) export */
+/* A full group is retried this often, each time after waiting this long
+ * for one of its threads to finish (see wait_for_leaver). */
+#define WT_SPAWN_RETRIES 5
+#define WT_RETRY_NS 20000000LL
 
 /* The spawned threads of one root instance. */
 typedef struct WtFamily {
@@ -107,15 +111,15 @@ static WtThread *take_thread(const WtFamily *f, bool all)
 }
 
 /* Joins and frees the finished threads of f (all of them when all is set,
- * which is only done once none runs). */
-static void reap(WtFamily *f, bool all)
+ * which is only done once none runs); returns how many. */
+static uint32_t reap(WtFamily *f, bool all)
 {
-    for (;;) {
+    for (uint32_t n = 0;; n++) {
         os_mutex_lock(&wt_lock);
         WtThread *t = take_thread(f, all);
         os_mutex_unlock(&wt_lock);
         if (!t)
-            return;
+            return n;
         if (t->spawned)
             tm_join_thread(t->tm_tid, NULL);
         mem_free(t);
@@ -178,6 +182,23 @@ static WtThread *new_thread(const WasmInstance *inst, uint32_t arg)
     return t;
 }
 
+/* Apps join wasi threads on an atomic the thread writes just before its
+ * wasm returns, so a thread the app saw end may still hold its place in
+ * the group for a moment. Reaps the finished ones (their places come
+ * free), else waits a little for one of the running ones to finish; false
+ * when there is nothing to wait for. */
+static bool wait_for_leaver(WtFamily *f)
+{
+    if (reap(f, false) > 0)
+        return true;
+    uint32_t n = __atomic_load_n(&f->n_running, __ATOMIC_SEQ_CST);
+    if (n <= 1) /* only the thread being spawned */
+        return false;
+    wait_on_address(&f->n_running, n, false, WT_RETRY_NS, NULL);
+    reap(f, false);
+    return true;
+}
+
 /* thread-spawn(start_arg) -> tid (> 0), or a negative error. */
 static int32_t wt_thread_spawn(WasmExecEnv *env, uint32_t start_arg)
 {
@@ -194,6 +215,8 @@ static int32_t wt_thread_spawn(WasmExecEnv *env, uint32_t start_arg)
         return WT_EAGAIN;
     uintptr_t tm_tid;
     bool ok = tm_spawn_thread(env, &tm_tid, thread_main, t) == 0;
+    for (int i = 0; !ok && i < WT_SPAWN_RETRIES && wait_for_leaver(t->family); i++)
+        ok = tm_spawn_thread(env, &tm_tid, thread_main, t) == 0;
     os_mutex_lock(&wt_lock);
     if (ok) {
         t->tm_tid = tm_tid;

@@ -294,7 +294,8 @@ static void deep_exit(int depth)
 {
     if (depth == 0)
         pthread_exit(arg_of(42));
-    deep_exit(depth - 1);
+    else
+        deep_exit(depth - 1);
     printf("pthread_exit returned\n");
 }
 
@@ -426,6 +427,24 @@ static int blocked(int main_waits_atomically)
     return 99;
 }
 
+/* ---- 15: return with threads still running and objects not destroyed:
+ * the end of the instance stops and frees them all (LeakSanitizer checks) ---- */
+
+static int left_running(void)
+{
+    pthread_t t;
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    pthread_key_t k;
+    CHECK(1, pthread_mutex_init(&m, NULL) == 0 && pthread_cond_init(&c, NULL) == 0);
+    CHECK(2, pthread_key_create(&k, destructor) == 0 && pthread_setspecific(k, arg_of(5)) == 0);
+    CHECK(3, pthread_create(&t, NULL, spinner, NULL) == 0);
+    CHECK(4, pthread_create(&t, NULL, block_atomic_wait, NULL) == 0);
+    CHECK(5, pthread_create(&t, NULL, wait_release, NULL) == 0 && pthread_detach(t) == 0);
+    CHECK(6, pthread_create(&t, NULL, plus_one, NULL) == 0); /* ends, never joined */
+    return 0;
+}
+
 int run(int which)
 {
     switch (which) {
@@ -443,6 +462,7 @@ int run(int which)
     case 12: return group_down(exiter_process);
     case 13: return blocked(0);
     case 14: return blocked(1);
+    case 15: return left_running();
     default: return -1;
     }
 }

@@ -158,9 +158,9 @@ done:
     if (env)
         wasm_runtime_destroy_exec_env(env);
     if (inst) {
-        double start = now_ms();
+        double t0 = now_ms();
         wasm_runtime_deinstantiate(inst);
-        printf("deinstantiated after %.0f ms (every thread joined)\n", now_ms() - start);
+        printf("deinstantiated after %.0f ms (every thread joined)\n", now_ms() - t0);
     }
     return passed;
 }

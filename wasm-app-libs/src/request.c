@@ -131,11 +131,14 @@ void on_request(char *buffer, int size)
  * Outstanding requests
  *
  * A FIFO list in sending order, so also in deadline order. One one-shot
- * timer (created at the first request, kept afterwards: it holds one of
- * the app's timer slots) is armed for the oldest deadline. A response does
- * not touch the timer: when it fires early for a request already answered
- * it just re-arms for the new oldest one. If the app has no free timer
- * slot, requests still go out and the timer is tried again at the next.
+ * timer serves the timeouts. It exists only while it runs: created (running)
+ * by the request that finds none, re-armed at each firing for the oldest
+ * request left, and destroyed by a firing that finds the list empty. So it
+ * holds an app timer slot only while requests are outstanding, and it is
+ * never an idle timer the device might hand to another. A response does
+ * not touch it: a firing for a request already answered just re-arms. If
+ * the app has no free timer slot, requests still go out, and the next
+ * request tries again.
  * ====================================================================== */
 
 typedef struct wa_transaction {
@@ -147,8 +150,7 @@ typedef struct wa_transaction {
 } wa_transaction_t;
 
 static wa_transaction_t *g_trans_head, *g_trans_tail;
-static user_timer_t g_trans_timer;
-static bool g_trans_timer_armed;
+static user_timer_t g_trans_timer; /* NULL, or running */
 
 static void trans_append(wa_transaction_t *t)
 {
@@ -178,12 +180,6 @@ static wa_transaction_t *trans_take(uint32_t mid)
     return t;
 }
 
-static void trans_pop_head(void)
-{
-    if ((g_trans_head = g_trans_head->next) == NULL)
-        g_trans_tail = NULL;
-}
-
 /* Tick differences are taken modulo 2^32, so the wrap after 49.7 days is
  * harmless. */
 static uint32_t trans_elapsed(const wa_transaction_t *t, uint32_t now)
@@ -191,42 +187,44 @@ static uint32_t trans_elapsed(const wa_transaction_t *t, uint32_t now)
     return now - t->sent_ms;
 }
 
-static void trans_on_timer(user_timer_t timer);
-
-/* Arms the timer for the oldest deadline, creating it if needed. */
-static void trans_arm_timer(void)
+/* Unlinks the transactions due at now, oldest first, into a list of their
+ * own (linked by next). */
+static wa_transaction_t *trans_take_expired(uint32_t now)
 {
-    uint32_t elapsed;
+    wa_transaction_t *expired = g_trans_head, *last = NULL;
 
+    for (wa_transaction_t *t = g_trans_head;
+         t && trans_elapsed(t, now) >= WA_REQUEST_TIMEOUT_MS; t = t->next)
+        last = t;
+    if (!last)
+        return NULL;
+    g_trans_head = last->next;
     if (!g_trans_head)
-        return;
-    if (!g_trans_timer)
-        g_trans_timer = api_timer_create((int)WA_REQUEST_TIMEOUT_MS, false, false,
-                                         trans_on_timer);
-    if (!g_trans_timer)
-        return;
-    elapsed = trans_elapsed(g_trans_head, wasm_get_sys_tick_ms());
-    api_timer_restart(g_trans_timer, elapsed >= WA_REQUEST_TIMEOUT_MS
-                                         ? 1
-                                         : (int)(WA_REQUEST_TIMEOUT_MS - elapsed));
-    g_trans_timer_armed = true;
+        g_trans_tail = NULL;
+    last->next = NULL;
+    return expired;
 }
 
-/* Answers every expired request with NULL, then re-arms. A handler may
- * send new requests: they go to the tail and are not expired yet. */
+/* The timer fired (it is stopped now). It is re-armed or destroyed before
+ * any handler runs, so handlers that send requests find it consistent. */
 static void trans_on_timer(user_timer_t timer)
 {
     uint32_t now = wasm_get_sys_tick_ms();
-    wa_transaction_t *t;
+    wa_transaction_t *expired = trans_take_expired(now), *t;
 
-    (void)timer;
-    g_trans_timer_armed = false;
-    while ((t = g_trans_head) && trans_elapsed(t, now) >= WA_REQUEST_TIMEOUT_MS) {
-        trans_pop_head();
+    if (g_trans_head) {
+        api_timer_restart(timer, (int)(WA_REQUEST_TIMEOUT_MS
+                                       - trans_elapsed(g_trans_head, now)));
+    }
+    else {
+        api_timer_cancel(timer);
+        g_trans_timer = NULL;
+    }
+    while ((t = expired)) {
+        expired = t->next;
         t->handler(NULL, t->user_data);
         free(t);
     }
-    trans_arm_timer();
 }
 
 void api_send_request(request_t *request, response_handler_f response_handler,
@@ -253,11 +251,14 @@ void api_send_request(request_t *request, response_handler_f response_handler,
         t->handler = response_handler;
         t->user_data = user_data;
         trans_append(t);
+        /* Before posting: a device that refuses the request traps the
+         * caller, and the request must still time out. */
+        if (!g_trans_timer)
+            g_trans_timer = api_timer_create((int)WA_REQUEST_TIMEOUT_MS, false, true,
+                                             trans_on_timer);
     }
     wasm_post_request(packet, size);
     free_req_resp_packet(packet);
-    if (t && !g_trans_timer_armed)
-        trans_arm_timer();
 }
 
 /* A response nobody waits for (already timed out, or not ours) is dropped. */

@@ -1,12 +1,14 @@
 # Checks a wasm app against the device contract (app-framework.md 4.2, 5):
 #   cmake -DWASM=app.wasm -DOBJDUMP=wasm-objdump -DLIBC_SYMBOLS=defined-symbols.txt
-#         [-DEXPECT="on_request;on_timer_callback"] -P check_app_wasm.cmake
+#         [-DEXPECT=on_request,on_timer_callback] -P check_app_wasm.cmake
 # - every import is a function of module "env": a section-5 native with
 #   exactly its wasm type, or a libc-builtin symbol; nothing else (a
 #   misspelled native fails here instead of at install time);
 # - the exports include on_init, memory, __heap_base, __data_end and EXPECT;
 #   every exported callback has the type the app manager calls it with.
 # Prints the imports, the exports and the size of the file.
+
+cmake_minimum_required(VERSION 3.16)
 
 # The natives of contract section 5 as wasm types ($ * ~ i are all i32).
 set(natives
@@ -119,7 +121,8 @@ foreach(line ${lines})
 endforeach()
 
 set(required "on_init=func" "memory=memory" "__heap_base=global" "__data_end=global")
-foreach(name ${EXPECT})
+string(REPLACE "," ";" expect "${EXPECT}")
+foreach(name ${expect})
   list(APPEND required "${name}=func")
 endforeach()
 foreach(entry ${required})

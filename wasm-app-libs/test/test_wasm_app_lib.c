@@ -54,7 +54,7 @@ static struct {
     char resources[4][32], events[4][32];
     int n_resources, n_events;
     MockTimer timers[TIMER_SLOTS]; /* id = index + 1 */
-    int creates, destroys;
+    int creates, destroys, last_created;
     int sensor_interval, sensor_closed, conn_sent, conn_closed;
 } dev;
 
@@ -108,7 +108,7 @@ static int n_create_timer(wasm_exec_env_t env, int interval, int period, int sta
         if (!dev.timers[i].used) {
             dev.timers[i] = (MockTimer){true, start != 0, period != 0, interval};
             dev.creates++;
-            return i + 1;
+            return dev.last_created = i + 1;
         }
     }
     return -1;
@@ -316,9 +316,11 @@ static void test_many_outstanding(void)
 {
     call("probe_send", 2, 10, 0);
     CHECK(dev.n_posts == 10);
-    CHECK(dev.creates == 1);
-    g_trans_timer = dev.creates == 1 ? 1 : 0;
-    CHECK(mock_timer(1) && mock_timer(1)->running && mock_timer(1)->interval == 5000);
+    CHECK(dev.creates == 1); /* one timer serves all timeouts */
+    g_trans_timer = dev.last_created;
+    CHECK(mock_timer(g_trans_timer) && mock_timer(g_trans_timer)->running
+          && !mock_timer(g_trans_timer)->period
+          && mock_timer(g_trans_timer)->interval == 5000);
     for (int i = 0; i < dev.n_posts; i++)
         for (int j = i + 1; j < dev.n_posts; j++)
             CHECK(dev.posts[i].mid != dev.posts[j].mid);
@@ -343,7 +345,7 @@ static void test_timeouts(void)
 
     dev.now = 100;
     call("probe_send", 2, 3, 20);
-    CHECK(dev.creates == 1); /* the timer is still armed: no new slot, no call */
+    CHECK(dev.creates == 1); /* the timer still runs: no new one */
     dev.now = 5000;          /* the first batch's deadline: nothing due */
     fire(g_trans_timer);
     CHECK(call("probe_result", 1, 20) == 0);
@@ -354,19 +356,24 @@ static void test_timeouts(void)
     CHECK(call("probe_result", 1, 20) == NO_REPLY);
     CHECK(call("probe_result", 1, 21) == 132);
     CHECK(call("probe_result", 1, 22) == NO_REPLY);
-    CHECK(!mock_timer(g_trans_timer)->running); /* nothing left to wait for */
+    /* Nothing left to wait for: the slot is given back. */
+    CHECK(!mock_timer(g_trans_timer) && dev.destroys == 1);
     deliver_response(dev.posts[first].mid, 69); /* too late: dropped */
     CHECK(call("probe_result", 1, 20) == NO_REPLY);
     /* Tick wrap-around: sent just before 2^32 ms, due 5000 ms later. */
     dev.now = 0xFFFFF000u;
     call("probe_send", 2, 1, 30);
-    CHECK(mock_timer(g_trans_timer)->interval == 5000);
+    CHECK(dev.creates == 2);
+    g_trans_timer = dev.last_created;
+    CHECK(mock_timer(g_trans_timer) && mock_timer(g_trans_timer)->interval == 5000);
     dev.now = 0xFFFFF000u + 4999u;
     fire(g_trans_timer);
     CHECK(call("probe_result", 1, 30) == 0);
+    CHECK(mock_timer(g_trans_timer) && mock_timer(g_trans_timer)->interval == 1);
     dev.now += 1;
     fire(g_trans_timer);
     CHECK(call("probe_result", 1, 30) == NO_REPLY);
+    CHECK(dev.creates == dev.destroys);
 }
 
 static void test_dispatch(void)
@@ -395,15 +402,12 @@ static void test_dispatch(void)
 /* The reference never destroys a timer: slots run out after `timers`. */
 static void test_timer_slots(void)
 {
-    int fires_before;
+    int destroys = dev.destroys, fires_before, id;
 
     CHECK(call("probe_timer_churn", 1, 100) == 100);
-    CHECK(dev.destroys == 100);
+    CHECK(dev.destroys - destroys == 100);
     CHECK(call("probe_timer_create", 3, 0, 1000, 1) == 1);
-    int id = 0;
-    for (int i = 1; i <= TIMER_SLOTS; i++)
-        if (i != g_trans_timer && mock_timer(i))
-            id = i;
+    id = dev.last_created;
     CHECK(id != 0 && mock_timer(id)->period && mock_timer(id)->running);
     fire(id);
     fire(id);
@@ -414,12 +418,12 @@ static void test_timer_slots(void)
     fires_before = call("probe_timer_fires", 1, 0);
     CHECK(fires_before == 2);
     /* All slots taken: creation fails cleanly, nothing leaks. */
-    for (int i = 0; i < 3; i++)
-        CHECK(call("probe_timer_create", 3, i + 1, 10, 0) == 1);
-    CHECK(call("probe_timer_create", 3, 4, 10, 0) == 0);
-    for (int i = 0; i < 3; i++)
-        call("probe_timer_cancel", 1, i + 1);
-    CHECK(dev.creates - dev.destroys == 1); /* only the request timer */
+    for (int i = 1; i <= TIMER_SLOTS; i++)
+        CHECK(call("probe_timer_create", 3, i, 10, 0) == 1);
+    CHECK(call("probe_timer_create", 3, TIMER_SLOTS + 1, 10, 0) == 0);
+    for (int i = 1; i <= TIMER_SLOTS; i++)
+        call("probe_timer_cancel", 1, i);
+    CHECK(dev.creates == dev.destroys);
 }
 
 static void test_sensor(void)
@@ -446,6 +450,12 @@ static void test_connection(void)
     call_with_buffer("on_connection_data", 4, true, "abcd", 4);
     call("on_connection_data", 3, 3, 0, 0);
     CHECK(call("probe_counts", 1, 3) == 3 && call("probe_counts", 1, 4) == 1);
+    call("on_connection_data", 3, 3, 0, 0); /* the handle is no longer its */
+    CHECK(call("probe_counts", 1, 4) == 1);
+    /* After a disconnect the device's handle is gone: closing the app's
+     * connection must not close whatever has that handle now. */
+    CHECK(call("probe_conn", 1, 0) == -1 && dev.conn_closed == 0);
+    CHECK(call("probe_conn", 1, 1) == 1);
     CHECK(call("probe_conn", 1, 0) == -1 && dev.conn_closed == 1);
 }
 

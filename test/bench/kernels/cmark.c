@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define ITERATIONS 10000
+#define ITERATIONS 13000
 #define LIST_NODES 200
 #define LIST_VALUES 1024
 #define MAT_N 20

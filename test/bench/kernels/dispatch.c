@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define LIMIT 30000
+#define LIMIT 60000
 
 typedef struct Vm {
     const uint32_t *code;

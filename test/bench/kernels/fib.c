@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 /* volatile so the compiler cannot fold the call tree at build time */
-static volatile uint32_t fib_arg = 40;
+static volatile uint32_t fib_arg = 41;
 
 static uint32_t fib(uint32_t n)
 {

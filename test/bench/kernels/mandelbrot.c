@@ -6,7 +6,7 @@
 
 #define WIDTH 800
 #define HEIGHT 600
-#define MAX_ITER 512
+#define MAX_ITER 1024
 
 static uint32_t iterate(double cr, double ci)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define N 200
-#define ROUNDS 72
+#define ROUNDS 200
 
 static double a[N][N], b[N][N], c[N][N];
 
@@ -19,12 +19,19 @@ static void multiply_add(void)
         }
 }
 
-/* keeps the values bounded: scale C down and copy it into A */
+/* feeds C back into A, scaled into [-1, 1] so the values stay bounded */
 static void feed_back(void)
 {
+    double max = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double v = c[i][j] < 0 ? -c[i][j] : c[i][j];
+            max = v > max ? v : max;
+        }
+    double scale = max > 0 ? 1.0 / max : 1.0;
     for (int i = 0; i < N; i++)
         for (int j = 0; j < N; j++)
-            a[i][j] = c[i][j] * (1.0 / 64.0) - a[i][j] * 0.5;
+            a[i][j] = c[i][j] * scale;
 }
 
 int main(void)

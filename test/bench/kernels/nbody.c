@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define STEPS 2500000
+#define STEPS 6000000
 #define N_BODIES 5
 
 static const double PI = 3.141592653589793;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #define N 400000
-#define ROUNDS 4
+#define ROUNDS 10
 #define SMALL 16
 
 static int32_t data[N];

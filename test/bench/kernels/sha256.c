@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define BUF_SIZE (64 * 1024)
-#define ROUNDS 700
+#define ROUNDS 1300
 
 typedef struct Sha256 {
     uint32_t h[8];

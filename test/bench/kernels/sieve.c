@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define LIMIT 4000000
-#define ROUNDS 36
+#define ROUNDS 60
 
 static uint8_t composite[LIMIT + 1];
 

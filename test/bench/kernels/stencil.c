@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define N 384
-#define SWEEPS 2000
+#define SWEEPS 5600
 
 static double grid[2][N][N];
 

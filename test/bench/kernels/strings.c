@@ -8,7 +8,7 @@
 #define TEXT_SIZE (128 * 1024)
 #define VOCABULARY 512
 #define MAX_LINES 8192
-#define ROUNDS 30
+#define ROUNDS 90
 
 static char text[TEXT_SIZE + 1];
 static char work[TEXT_SIZE + 1];
