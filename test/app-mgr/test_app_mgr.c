@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -690,7 +691,7 @@ static void case_sensors(void)
  * ------------------------------------------------------------------------ */
 
 static int echo_listen_fd;
-static volatile int echo_stop;
+static atomic_int echo_stop;
 
 /* Echoes every connection; closes one when it receives "bye". */
 static void *echo_server(void *arg)
@@ -701,7 +702,7 @@ static void *echo_server(void *arg)
     (void)arg;
     fds[0].fd = echo_listen_fd;
     fds[0].events = POLLIN;
-    for (int rounds = 0; !echo_stop && rounds < 200000; rounds++) {
+    for (int rounds = 0; !atomic_load(&echo_stop) && rounds < 200000; rounds++) {
         if (poll(fds, (nfds_t)n, 50) <= 0)
             continue;
         if ((fds[0].revents & POLLIN) && n < 8) {
@@ -734,6 +735,7 @@ static int echo_start(pthread_t *thread)
     struct sockaddr_in addr;
     socklen_t len = sizeof addr;
 
+    atomic_store(&echo_stop, 0);
     echo_listen_fd = socket(AF_INET, SOCK_STREAM, 0);
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
@@ -783,7 +785,7 @@ static void case_tcp(void)
     CHECK(call_int("/app/a/conn?port=1") == -1);
     /* uninstall closes what is open */
     CHECK(am_uninstall(am, "a", NULL, 0));
-    echo_stop = 1;
+    atomic_store(&echo_stop, 1);
     pthread_join(server, NULL);
     close(echo_listen_fd);
 }
@@ -963,7 +965,7 @@ static void case_trap_conn(void)
         stat_str("w", "conn_data", text, sizeof text);
     }
     CHECK(!strcmp(text, "two"));
-    echo_stop = 1;
+    atomic_store(&echo_stop, 1);
     pthread_join(server, NULL);
     close(echo_listen_fd);
 }
