@@ -9,6 +9,8 @@ TSAN_DIR := build/tsan
 # What the ThreadSanitizer build needs: the thread tests and their runners.
 TSAN_TARGETS := vmlib iwasm thread_test spawn_thread spawn_thread_wasm wasm-spectest
 RELEASE_DIR := build/release
+# The interpreter's switch build, for compilers without computed goto.
+SWITCH_DIR := build/switch
 
 .PHONY: all deps test demo bench clean
 
@@ -29,7 +31,8 @@ deps:
 # Sanitizer build (ASan + UBSan) for everything, plus the spec suite once
 # more on the Release build, since optimisation changes float and UB paths,
 # plus the thread tests (and samples/spawn-thread, spec-threads) in a
-# ThreadSanitizer build, where any report fails a test (exit code 66).
+# ThreadSanitizer build, where any report fails a test (exit code 66), and
+# the spec suites on the interpreter's switch-dispatch build.
 test: deps
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWR_SANITIZE=ON
 	cmake --build $(TEST_DIR) -j $(JOBS)
@@ -41,6 +44,9 @@ test: deps
 	cmake --build $(TSAN_DIR) -j $(JOBS) --target $(TSAN_TARGETS)
 	cd $(TSAN_DIR) && TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
 	  ctest --output-on-failure -j $(JOBS) -R 'threads|spawn'
+	cmake -S . -B $(SWITCH_DIR) -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-DWR_COMPUTED_GOTO=0
+	cmake --build $(SWITCH_DIR) -j $(JOBS) --target wasm-spectest -- --no-print-directory
+	cd $(SWITCH_DIR) && ctest --output-on-failure -j $(JOBS) -R '^spec-(core|threads)$$'
 
 demo: all
 	sh samples/demo/run.sh $(RELEASE_DIR)

@@ -589,14 +589,22 @@ bool am_app_uninstall(am_t *am, const char *name, const am_app_t *caller, char *
 {
     am_app_t *app;
 
+    const char *why = NULL;
+
     pthread_mutex_lock(&am->lock);
     app = am_app_by_name(am, name, strlen(name));
-    if (!app || app->state != AM_APP_RUNNING || app == caller) {
+    if (!app)
+        why = "no app found.";
+    else if (app->state != AM_APP_RUNNING)
+        why = "the app is still being installed.";
+    else if (app == caller)
+        why = "an app cannot uninstall itself.";
+    else if (caller && am_app_by_id(am, caller->id) != caller)
+        /* two apps removing each other would each wait for the other */
+        why = "the asking app is being uninstalled itself.";
+    if (why) {
         pthread_mutex_unlock(&am->lock);
-        am_set_err(err, err_size, "Uninstall WASM app failed: %s",
-                   !app                            ? "no app found."
-                   : app->state != AM_APP_RUNNING ? "the app is still being installed."
-                                                  : "an app cannot uninstall itself.");
+        am_set_err(err, err_size, "Uninstall WASM app failed: %s", why);
         return false;
     }
     for (am_app_t **link = &am->apps; *link; link = &(*link)->next) {

@@ -4,7 +4,9 @@
  * Usage: test_app_mgr <dir with the test wasm files> <case>. Nothing here
  * asserts timing: waits poll a condition with a generous bound that only
  * catches hangs. Prints "N passed, N failed" last; exits nonzero on failure. */
+#define _GNU_SOURCE /* ptsname_r */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -544,11 +546,18 @@ static void case_pubsub(void)
     CHECK(am_subscribe(client, "alert/z") && am_unsubscribe(client, "/alert/z"));
     CHECK(!am_unsubscribe(client, "alert/z"));
     CHECK(!am_subscribe(client, "/") && !am_subscribe(client, ""));
+    /* a closed client's subscriptions end with it */
+    am_client_t *other = am_client_open(am, on_event, NULL);
+    CHECK(other && am_subscribe(other, "alert/x"));
+    am_client_close(other);
+    CHECK(call_ex("/app/a/pub?u=alert/x", COAP_POST, "x", 1, 0, NULL, 0) == CONTENT_2_05);
+    CHECK(wait_stat("b", "events", 3) == 3);
+    CHECK(events_seen() == 1);
     /* an uninstalled subscriber is gone from the registry */
     CHECK(am_uninstall(am, "b", NULL, 0));
     snprintf(url, sizeof url, "/app/a/pub?u=alert/x");
     CHECK(call_ex(url, COAP_POST, "3", 1, 0, NULL, 0) == CONTENT_2_05);
-    CHECK(wait_stat("a", "events", 3) == 3);
+    CHECK(wait_stat("a", "events", 4) == 4);
     /* a flood of events while requests keep being answered */
     CHECK(call_int("/app/a/pflood?u=alert/y&n=300") == 300);
     for (int i = 0; i < 20; i++)
@@ -1021,6 +1030,26 @@ static void case_limits(void)
     CHECK(call("/app/a/send?u=/applet", text, sizeof text) == CONTENT_2_05);
     CHECK(!strcmp(text, "131:"));
     CHECK(am_app_count(am) == 3);
+    /* with the permission, an app uninstalls others but not itself */
+    {
+        uint32_t size = 0;
+        uint8_t *wasm = read_wasm("t_worker", &size);
+        CHECK(am_uninstall(am, "c", NULL, 0));
+        p.name = "boss";
+        p.may_manage_apps = true;
+        CHECK(am_install(am, &p, wasm, size, err, sizeof err));
+        p.may_manage_apps = false;
+        free(wasm);
+    }
+    CHECK(call("/app/boss/send?u=/applet&a=1", text, sizeof text) == CONTENT_2_05);
+    CHECK(!strcmp(text, "69:"));
+    CHECK(call("/app/boss/send?u=/applet?name=boss&a=4", text, sizeof text) == CONTENT_2_05);
+    CHECK(!strcmp(text, "160:"));
+    CHECK(call("/app/boss/send?u=/applet?name=b&a=4", text, sizeof text) == CONTENT_2_05);
+    CHECK(!strcmp(text, "66:"));
+    CHECK(am_app_count(am) == 2);
+    CHECK(call("/app/b/echo", NULL, 0) == INTERNAL_SERVER_ERROR_5_00);
+    CHECK(install("t_worker", "c"));
     /* a full queue answers 163 */
     CHECK(am_uninstall(am, "c", NULL, 0));
     CHECK(install_ex("t_worker", "slow", 600000, 0, err, sizeof err));
@@ -1072,6 +1101,136 @@ static void case_cycles(void)
     free(wasm);
 }
 
+/* ------------------------------------------------------------------------
+ * UDP and UART (a pseudo-terminal pair)
+ * ------------------------------------------------------------------------ */
+
+/* A free UDP port on 127.0.0.1 (bound, then released) or a bound socket. */
+static int udp_socket(int *out_port)
+{
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
+        return -1;
+    *out_port = ntohs(addr.sin_port);
+    return fd;
+}
+
+static bool wait_conn_data(const char *app, const char *want)
+{
+    char text[256] = "";
+
+    for (int w = 0; w < WAIT_MS && strcmp(text, want) != 0; w += 10) {
+        sleep_ms(10);
+        stat_str(app, "conn_data", text, sizeof text);
+    }
+    return strcmp(text, want) == 0;
+}
+
+static void case_udp(void)
+{
+    char url[128], buf[64];
+    int peer_port = 0, app_port = 0, h;
+    int peer = udp_socket(&peer_port), probe = udp_socket(&app_port);
+    struct sockaddr_in to;
+    struct pollfd p;
+
+    close(probe); /* app_port is free now: the app binds it */
+    CHECK(peer >= 0 && install("t_worker", "a"));
+    snprintf(url, sizeof url, "/app/a/udp?bind=%d", app_port);
+    h = call_int(url);
+    CHECK(h > 0);
+    snprintf(url, sizeof url, "/app/a/csend?h=%d", h);
+    CHECK(call_int(url) == -1); /* no peer yet */
+    snprintf(url, sizeof url, "/app/a/ucfg?h=%d&port=%d", h, peer_port);
+    CHECK(call_int(url) == 1);
+    snprintf(url, sizeof url, "/app/a/csend?h=%d", h);
+    CHECK(call_ex(url, COAP_POST, "ping", 4, 0, buf, sizeof buf) == CONTENT_2_05 &&
+          !strcmp(buf, "4"));
+    p.fd = peer;
+    p.events = POLLIN;
+    CHECK(poll(&p, 1, WAIT_MS) == 1 && recv(peer, buf, sizeof buf, 0) == 4 &&
+          !memcmp(buf, "ping", 4));
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    to.sin_port = htons((uint16_t)app_port);
+    CHECK(sendto(peer, "pong", 4, 0, (struct sockaddr *)&to, sizeof to) == 4);
+    CHECK(wait_conn_data("a", "pong"));
+    snprintf(url, sizeof url, "/app/a/ucfg?h=%d&port=1", 999);
+    CHECK(call_int(url) == 0);
+    close(peer);
+}
+
+static void case_uart(void)
+{
+    char url[256], buf[64], name[128];
+    int master = posix_openpt(O_RDWR | O_NOCTTY), h;
+    struct pollfd p;
+
+    CHECK(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0 &&
+          ptsname_r(master, name, sizeof name) == 0);
+    CHECK(install("t_worker", "a"));
+    snprintf(url, sizeof url, "/app/a/uart?d=%s&b=9600", name);
+    h = call_int(url);
+    CHECK(h > 0);
+    CHECK(write(master, "from host", 9) == 9);
+    CHECK(wait_conn_data("a", "from host"));
+    snprintf(url, sizeof url, "/app/a/csend?h=%d", h);
+    CHECK(call_ex(url, COAP_POST, "to host", 7, 0, buf, sizeof buf) == CONTENT_2_05 &&
+          !strcmp(buf, "7"));
+    p.fd = master;
+    p.events = POLLIN;
+    CHECK(poll(&p, 1, WAIT_MS) == 1 && read(master, buf, sizeof buf) == 7 &&
+          !memcmp(buf, "to host", 7));
+    /* not a tty, not a rate */
+    CHECK(call_int("/app/a/uart?d=/dev/null&b=9600") == -1);
+    snprintf(url, sizeof url, "/app/a/uart?d=%s&b=12345", name);
+    CHECK(call_int(url) == -1);
+    /* the host side goes away: the app is told */
+    close(master);
+    CHECK(wait_stat("a", "disconnects", 1) == 1);
+}
+
+/* ------------------------------------------------------------------------
+ * Apps built with the app SDK (wasm-app-libs)
+ * ------------------------------------------------------------------------ */
+
+static void case_sdk(void)
+{
+    char text[256];
+    reply_t r;
+
+    CHECK(am_subscribe(client, "alert/overheat"));
+    CHECK(install("sdk_sender", "sdk_sender") && install("sdk_handler", "sdk_handler"));
+    CHECK(call("/sender/go", text, sizeof text) == CONTENT_2_05);
+    CHECK(!strcmp(text, "69:value1|69:value1|66"));
+    if (strcmp(text, "69:value1|69:value1|66"))
+        printf("sender said %s\n", text);
+    send_async("/app/sdk_handler/url1", COAP_GET, 0, NULL, 0, 0, &r);
+    CHECK(reply_wait(&r, WAIT_MS) && r.status == CONTENT_2_05 && r.fmt == FMT_ATTR_CONTAINER);
+    CHECK(attr_container_validate(r.payload, (uint32_t)r.len) &&
+          !strcmp(attr_container_get_tag((attr_container_t *)r.payload),
+                  "wasm app response payload") &&
+          !strcmp(attr_container_get_as_string((attr_container_t *)r.payload, "key2"), "value2"));
+    reply_fini(&r);
+    CHECK(call_ex("/url2", COAP_DELETE, NULL, 0, 0, NULL, 0) == DELETED_2_02);
+    CHECK(call_ex("/silent", COAP_GET, NULL, 0, 50, NULL, 0) == -1);
+    for (int w = 0; w < WAIT_MS && call_int("/sender/count") < 5; w += 10)
+        sleep_ms(10);
+    CHECK(call_int("/sender/count") == 5);
+    for (int w = 0; w < WAIT_MS && events_seen() < 5; w += 10)
+        sleep_ms(10);
+    CHECK(events_seen() == 5 && !strcmp(ev_url, "alert/overheat"));
+    CHECK(am_uninstall(am, "sdk_handler", NULL, 0) && am_uninstall(am, "sdk_sender", NULL, 0));
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -1082,6 +1241,7 @@ int main(int argc, char **argv)
         {"timers", case_timers},     {"sensors", case_sensors},     {"tcp", case_tcp},
         {"timeouts", case_timeouts}, {"watchdog", case_watchdog},   {"hostile", case_hostile},
         {"trapconn", case_trap_conn}, {"limits", case_limits},      {"cycles", case_cycles},
+        {"udp", case_udp},           {"uart", case_uart},           {"sdk", case_sdk},
     };
     bool found = false;
 

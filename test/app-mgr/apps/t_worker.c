@@ -207,6 +207,41 @@ static int open_tcp(int port)
     return handle;
 }
 
+/* "udp?bind=P", "uart?d=DEVICE&b=BAUD" */
+static int open_other(const char *cmd, const char *args)
+{
+    attr_container_t *c = attr_container_create("");
+    char device[96] = "";
+    int handle;
+    bool udp = strcmp(cmd, "udp") == 0;
+
+    if (udp) {
+        attr_container_set_uint16(&c, "bind port", (uint16_t)tapp_arg_int(args, "bind", 0));
+    } else {
+        tapp_arg_str(args, "d", device, sizeof device);
+        attr_container_set_string(&c, "device", device);
+        attr_container_set_int(&c, "baudrate", tapp_arg_int(args, "b", 115200));
+    }
+    handle = wasm_open_connection(udp ? "UDP" : "UART", (const char *)c,
+                                  (int)attr_container_get_serialize_length(c));
+    attr_container_destroy(c);
+    return handle;
+}
+
+/* "ucfg?h=H&port=P": UDP peer 127.0.0.1:P */
+static int config_udp(const char *args)
+{
+    attr_container_t *c = attr_container_create("");
+    int ok;
+
+    attr_container_set_string(&c, "address", "127.0.0.1");
+    attr_container_set_uint16(&c, "port", (uint16_t)tapp_arg_int(args, "port", 0));
+    ok = wasm_config_connection(tapp_arg_int(args, "h", -1), (const char *)c,
+                                (int)attr_container_get_serialize_length(c));
+    attr_container_destroy(c);
+    return ok;
+}
+
 static int open_sensor(const char *args)
 {
     char name[64];
@@ -344,6 +379,10 @@ static bool io_command(const request_t *req, const char *cmd, const char *args)
         reply_int(req, wasm_sensor_close(tapp_arg_int(args, "id", -1)));
     else if (strcmp(cmd, "conn") == 0)
         reply_int(req, open_tcp(tapp_arg_int(args, "port", 0)));
+    else if (strcmp(cmd, "udp") == 0 || strcmp(cmd, "uart") == 0)
+        reply_int(req, open_other(cmd, args));
+    else if (strcmp(cmd, "ucfg") == 0)
+        reply_int(req, config_udp(args));
     else if (strcmp(cmd, "csend") == 0)
         reply_int(req, wasm_send_on_connection(h, req->payload, req->payload_len));
     else if (strcmp(cmd, "cclose") == 0) {
