@@ -2,7 +2,11 @@
  * (import module "env") and the managers behind them (timers, sensors,
  * connections). An app manager (app-mgr/core) creates one afw_t, attaches
  * each app instance to it, and receives what the natives and managers
- * produce through the afw_host_t callbacks. Uses only the public runtime API. */
+ * produce through the afw_host_t callbacks. Uses only the public runtime API.
+ * Every pointer and length a native receives has been bounds-checked by the
+ * runtime's signature machinery ('*', '~', '$') before the native runs (a
+ * bad one traps the app); the natives check what the bytes mean (packets
+ * and attr_containers are validated before use). */
 #ifndef AFW_H
 #define AFW_H
 

@@ -5,8 +5,9 @@
 
 #include "afw_internal.h"
 
-/* ($): register a resource URL for this app. A refusal (bad URL, limit,
- * owned by another app) traps the app with the manager's reason. */
+/* ($): register a resource URL for this app. A refusal (empty or too long
+ * URL, one of the manager's, over the limit) traps the app with the
+ * manager's reason. */
 static void n_register_resource(wasm_exec_env_t env, const char *url)
 {
     afw_app_t *app = afw_app_of_env(env);

@@ -196,7 +196,8 @@ bool am_app_uninstall(am_t *am, const char *name, const am_app_t *caller, char *
 
 /* am_route.c */
 extern const afw_host_t am_afw_host; /* ctx = the am_t */
-/* Routes a request from app (NULL: from client, with pending p or none). */
+/* Routes a request from app, or (app NULL) from client: then cb, if set,
+ * gets the answer or NULL after timeout_ms. */
 void am_route_request(am_t *am, am_app_t *app, am_client_t *client, const request_t *req,
                       am_response_fn cb, void *user, uint32_t timeout_ms);
 /* Routes a response made by from (an app id, or AM_ID_APP_MANAGER). */

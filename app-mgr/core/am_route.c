@@ -63,10 +63,12 @@ static bool resource_add(am_t *am, am_app_t *app, const char *url, char *err,
 
     for (r = am->resources; r; r = r->next) {
         if (same_pattern(r->url, url)) {
-            if (r->app_id == app->id)
-                return true;
-            am_set_err(err, err_size, "URL %s is registered by another app", url);
-            return false;
+            /* one owner per URL: the first keeps it. Not a trap, so that
+             * two copies of one app install, as with the reference. */
+            if (r->app_id != app->id)
+                am_log(am, 1, "app '%s': URL %s is registered by another app; not taken",
+                       app->name, url);
+            return true;
         }
     }
     if (app->n_resources >= am->cfg.max_resources) {

@@ -7,7 +7,7 @@
  * Threads: every app callback runs on that app's thread. Every embedder
  * callback (responses, events) runs on the manager's delivery thread, one
  * at a time; from there the embedder may call any am_ function except
- * am_shutdown and am_client_close of the client being delivered to. */
+ * am_shutdown. */
 #ifndef APP_MANAGER_H
 #define APP_MANAGER_H
 
@@ -104,7 +104,8 @@ typedef void (*am_response_fn)(void *user, const response_t *resp);
 
 am_client_t *am_client_open(am_t *am, am_event_fn on_event, void *user);
 /* Drops the client's subscriptions and pending requests (their callbacks
- * never run) and waits for a callback of it that is running elsewhere. */
+ * never run) and waits for a callback of it running on the delivery thread
+ * (unless called from that very callback). */
 void am_client_close(am_client_t *client);
 
 /* Sends req as the host: "/app/<name>/..." to that app, "/applet" and

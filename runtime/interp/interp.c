@@ -1371,6 +1371,36 @@ dispatch:
         ip += 5;
         NEXT();
 
+    /* ---- stores of a constant ---- */
+    OP(I32_STORE_IMM):
+        ea = (uint64_t)S(1).u32 + W(3);
+        if (ea + 4 > mem_size)
+            goto trap_memory_bounds;
+        store32(mem_base + ea, W(2));
+        ip += 4;
+        NEXT();
+    OP(I64_STORE_IMM):
+        ea = (uint64_t)S(1).u32 + W(3);
+        if (ea + 8 > mem_size)
+            goto trap_memory_bounds;
+        store64(mem_base + ea, (uint64_t)(int64_t)(int32_t)W(2));
+        ip += 4;
+        NEXT();
+    OP(I32_STORE8_IMM):
+        ea = (uint64_t)S(1).u32 + W(3);
+        if (ea + 1 > mem_size)
+            goto trap_memory_bounds;
+        mem_base[ea] = (uint8_t)W(2);
+        ip += 4;
+        NEXT();
+    OP(I32_STORE16_IMM):
+        ea = (uint64_t)S(1).u32 + W(3);
+        if (ea + 2 > mem_size)
+            goto trap_memory_bounds;
+        store16(mem_base + ea, (uint16_t)W(2));
+        ip += 4;
+        NEXT();
+
     /* ---- arithmetic with a memory operand ---- */
     OP(F64_ADD_MEM): {
         ea = (uint64_t)(uint32_t)(S(3).u32 + W(4)) + W(5);

@@ -212,6 +212,11 @@
     IOP(I64_STORE_ADD, "ABII", "") \
     IOP(I32_STORE8_ADD, "ABII", "") \
     IOP(I32_STORE16_ADD, "ABII", "") \
+    /* stores of a constant: mem[A + I2] = I1 (i64: sign-extended) */ \
+    IOP(I32_STORE_IMM, "AII", "") \
+    IOP(I64_STORE_IMM, "AII", "") \
+    IOP(I32_STORE8_IMM, "AII", "") \
+    IOP(I32_STORE16_IMM, "AII", "") \
     /* threads proposal: I1 offset, I2 size | is64 << 8 | rmw op << 16 */ \
     IOP(ATOMIC_LOAD,    "DAII",   "D = atomic load at A + I1") \
     IOP(ATOMIC_STORE,   "ABII",   "atomic store of B at A + I1") \

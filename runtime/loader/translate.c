@@ -1500,6 +1500,23 @@ static bool op_load(Translator *t, IopCode op, uint8_t type, uint32_t max_align)
     return !t->failed;
 }
 
+/* The store-a-constant form for a constant value that fits its immediate
+ * (the i64 form sign-extends 32 bits), or IOP_COUNT. */
+static IopCode store_imm_form(IopCode op, uint8_t type, const Entry *val)
+{
+    if (!val->is_const)
+        return IOP_COUNT;
+    switch (op) {
+    case IOP_I32_STORE: return type == VT_I32 || type == VT_F32 ? IOP_I32_STORE_IMM : IOP_COUNT;
+    case IOP_I32_STORE8: return IOP_I32_STORE8_IMM;
+    case IOP_I32_STORE16: return IOP_I32_STORE16_IMM;
+    case IOP_I64_STORE:
+        return (int64_t)val->value == (int64_t)(int32_t)(uint32_t)val->value ? IOP_I64_STORE_IMM
+                                                                            : IOP_COUNT;
+    default: return IOP_COUNT;
+    }
+}
+
 static bool op_store(Translator *t, IopCode op, uint8_t type, uint32_t max_align)
 {
     uint32_t offset, base, imm;
@@ -1507,6 +1524,17 @@ static bool op_store(Translator *t, IopCode op, uint8_t type, uint32_t max_align
     if (!read_memarg(t, max_align, &offset) || !pop_operand(t, type, &val) ||
         !pop_operand(t, VT_I32, &addr))
         return false;
+    IopCode with_imm = store_imm_form(op, type, &val);
+    if (with_imm != IOP_COUNT) {
+        materialize(t, &addr);
+        if (!is_dead(t)) {
+            emit_op(t, with_imm);
+            emit_word(t, addr.slot);
+            emit_word(t, (uint32_t)val.value);
+            emit_word(t, offset);
+        }
+        return !t->failed;
+    }
     bool fused = add_form(op) != IOP_COUNT && take_address_add(t, &addr, &base, &imm);
     materialize(t, &val);
     if (fused) {

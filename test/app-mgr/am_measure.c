@@ -2,7 +2,7 @@
  * device (module, instance, exec env, thread, queue and bookkeeping) and
  * request round-trip latency, app -> app -> app and embedder -> app ->
  * embedder, medians over 10k requests. Run from a Release build:
- *   am_measure <dir with t_bench.wasm> */
+ *   am_measure <dir with t_bench.wasm> [app.wasm for the memory figures] */
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,7 +19,10 @@
 
 static long heap_bytes(void)
 {
-    return (long)mallinfo2().uordblks;
+    struct mallinfo2 mi = mallinfo2();
+
+    /* blocks from the heap plus the big ones glibc maps separately */
+    return (long)(mi.uordblks + mi.hblkhd);
 }
 
 static long rss_bytes(void)
@@ -128,7 +131,7 @@ static void measure_instance(const uint8_t *wasm, uint32_t size, const am_config
     h2 = heap_bytes();
     env = wasm_runtime_create_exec_env(inst, cfg->wasm_stack_size);
     h3 = heap_bytes();
-    printf("module (t_bench.wasm, %u bytes): %ld bytes\n", size, h1 - h0);
+    printf("module (%u bytes of wasm): %ld bytes\n", size, h1 - h0);
     printf("instance (linear memory with an 8 KiB app heap included): %ld bytes\n", h2 - h1);
     printf("exec env (wasm stack %u): %ld bytes\n", cfg->wasm_stack_size, h3 - h2);
     wasm_runtime_destroy_exec_env(env);
@@ -203,8 +206,11 @@ int main(int argc, char **argv)
     am_t *am;
     am_client_t *c;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s WASM_DIR\n", argv[0]);
+    uint8_t *mem_wasm;
+    uint32_t mem_size = 0;
+
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: %s WASM_DIR [APP.wasm]\n", argv[0]);
         return 2;
     }
     snprintf(path, sizeof path, "%s/t_bench.wasm", argv[1]);
@@ -217,11 +223,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    measure_instance(wasm, size, &cfg);
-    measure_apps(am, wasm, size, &cfg);
+    mem_wasm = argc == 3 ? read_file(argv[2], &mem_size) : wasm;
+    if (!mem_wasm) {
+        fprintf(stderr, "cannot read %s\n", argv[2]);
+        return 1;
+    }
+    if (argc == 2)
+        mem_size = size;
+    printf("memory figures for %s\n", argc == 3 ? argv[2] : path);
+    measure_instance(mem_wasm, mem_size, &cfg);
+    measure_apps(am, mem_wasm, mem_size, &cfg);
     measure_latency(am, c, wasm, size);
     am_client_close(c);
     am_shutdown(am);
+    if (mem_wasm != wasm)
+        free(mem_wasm);
     free(wasm);
     return 0;
 }
