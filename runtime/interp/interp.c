@@ -470,8 +470,9 @@ dispatch:
             goto stack_exhausted;
         if (atomic_load_explicit(&env->interrupt, memory_order_relaxed))
             goto interrupted;
-        uint32_t n_params = f->type->n_params;
-        memset(new_fp + n_params, 0, (f->n_locals - n_params) * sizeof(Slot));
+        /* Declared locals start at zero; usually a few, so no memset call. */
+        for (Slot *p = new_fp + f->n_params, *end = new_fp + f->n_locals; p < end; p++)
+            p->u64 = 0;
         frame--;
         frame->ret_ip = ip + 3;
         frame->fp = fp;
@@ -1563,8 +1564,8 @@ call_func:
             goto stack_exhausted;
         if (atomic_load_explicit(&env->interrupt, memory_order_relaxed))
             goto interrupted;
-        uint32_t n_params = f->type->n_params;
-        memset(new_fp + n_params, 0, (f->n_locals - n_params) * sizeof(Slot));
+        for (Slot *p = new_fp + f->n_params, *end = new_fp + f->n_locals; p < end; p++)
+            p->u64 = 0;
         frame--;
         frame->ret_ip = ip;
         frame->fp = fp;

@@ -150,6 +150,7 @@ typedef struct Func {
     uint32_t body_size;
     /* --- filled by the translator (loader/translate.c) --- */
     uint32_t n_locals; /* params + declared locals */
+    uint32_t n_params; /* type->n_params, kept here for the call path */
     uint8_t *local_types; /* n_locals entries */
     /* Frame size in 8-byte slots: locals, operand stack, spill slots. */
     uint32_t frame_slots;

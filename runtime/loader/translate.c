@@ -2419,6 +2419,7 @@ bool ld_translate_function(WasmModule *m, uint32_t def_index, char *err, uint32_
     if (ok) {
         fix_spill_words(&t);
         f->n_locals = t.n_locals;
+        f->n_params = f->type->n_params;
         f->local_types = t.local_types;
         f->frame_slots = t.n_locals + t.max_height + t.n_spill;
         f->code = mem_realloc(t.code, (t.code_len ? t.code_len : 1) * sizeof(uint32_t));
