@@ -1372,6 +1372,8 @@ dispatch:
         ip += 5;
         NEXT();
 
+    OP(I32_ADD_SHL): S(1).u32 = S(2).u32 + (S(3).u32 << W(4)); ip += 5; NEXT();
+
     /* ---- stores of a constant ---- */
     OP(I32_STORE_IMM):
         ea = (uint64_t)S(1).u32 + W(3);

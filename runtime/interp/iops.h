@@ -212,6 +212,7 @@
     IOP(I64_STORE_ADD, "ABII", "") \
     IOP(I32_STORE8_ADD, "ABII", "") \
     IOP(I32_STORE16_ADD, "ABII", "") \
+    IOP(I32_ADD_SHL, "DABI", "D = A + (B << I): scaled array indexing") \
     /* stores of a constant: mem[A + I2] = I1 (i64: sign-extended) */ \
     IOP(I32_STORE_IMM, "AII", "") \
     IOP(I64_STORE_IMM, "AII", "") \

@@ -1241,14 +1241,44 @@ static bool emit_binary_mem(Translator *t, IopCode op, uint8_t out, Entry *reg,
     return !t->failed;
 }
 
+/* When e is the result of the `i32.shl` by an immediate emitted just before
+ * (no instruction and no label since), takes it back: *out_x << *out_k. */
+static bool take_shift(Translator *t, const Entry *e, uint32_t *out_x, uint32_t *out_k)
+{
+    uint32_t d = t->fold_word;
+    if (d == NO_POS || t->fold_op != IOP_I32_SHL_IMM || t->code_len != d + 3 || e->is_const ||
+        e->slot < t->n_locals || t->code[d] != e->slot || is_dead(t))
+        return false;
+    *out_x = t->code[d + 1];
+    *out_k = t->code[d + 2];
+    t->code_len = d - 1;
+    t->fold_word = NO_POS;
+    return true;
+}
+
+/* a + (x << k): one instruction for C's array indexing. */
+static bool emit_add_shl(Translator *t, Entry *a, uint32_t x, uint32_t k)
+{
+    materialize(t, a);
+    emit_producer(t, IOP_I32_ADD_SHL, VT_I32);
+    emit_word(t, a->slot);
+    emit_word(t, x);
+    emit_word(t, k);
+    return !t->failed;
+}
+
 static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
 {
     Entry a, b;
     IopCode imm_op, swapped;
-    uint32_t imm, addr[3];
+    uint32_t imm, addr[3], x, k;
 
     if (!pop_operand(t, in, &b) || !pop_operand(t, in, &a))
         return false;
+    if (op == IOP_I32_ADD && !a.is_const && take_shift(t, &b, &x, &k))
+        return emit_add_shl(t, &a, x, k);
+    if (op == IOP_I32_ADD && !b.is_const && b.slot < t->n_locals && take_shift(t, &a, &x, &k))
+        return emit_add_shl(t, &b, x, k);
     if (mem_form(op) != IOP_COUNT) {
         if (take_load(t, &b, op, addr))
             return emit_binary_mem(t, op, out, &a, addr);
