@@ -246,6 +246,73 @@ uint64_t interp_dispatch_count(void)
     return dispatch_counter;
 }
 
+/* Opcode and opcode-pair profile: the switch build's debug measurement of
+ * where fused instructions would pay (WR_DISPATCH_COUNT, no computed goto,
+ * where the handler word is the operation number). Not thread-safe. */
+#if WR_DISPATCH_COUNT && !WR_COMPUTED_GOTO
+static uint64_t op_counts[IOP_COUNT];
+static uint64_t pair_counts[IOP_COUNT][IOP_COUNT];
+static uint32_t previous_op;
+
+static const char *const op_names[IOP_COUNT] = {
+#define OP_NAME(name, operands, doc) #name,
+    IOP_LIST(OP_NAME)
+#undef OP_NAME
+};
+
+static inline void profile_step(uint32_t op)
+{
+    dispatch_counter++;
+    op_counts[op]++;
+    pair_counts[previous_op][op]++;
+    previous_op = op;
+}
+
+/* Prints and consumes the most frequent operation; false when none is left. */
+static bool dump_top_op(FILE *out)
+{
+    uint32_t best = 0;
+    for (uint32_t i = 1; i < IOP_COUNT; i++)
+        if (op_counts[i] > op_counts[best])
+            best = i;
+    if (!op_counts[best])
+        return false;
+    fprintf(out, "op   %-22s %12llu  %5.2f%%\n", op_names[best],
+            (unsigned long long)op_counts[best], 100.0 * op_counts[best] / dispatch_counter);
+    op_counts[best] = 0;
+    return true;
+}
+
+static bool dump_top_pair(FILE *out)
+{
+    uint32_t ba = 0, bb = 0;
+    for (uint32_t i = 0; i < IOP_COUNT; i++)
+        for (uint32_t j = 0; j < IOP_COUNT; j++)
+            if (pair_counts[i][j] > pair_counts[ba][bb])
+                ba = i, bb = j;
+    if (!pair_counts[ba][bb])
+        return false;
+    fprintf(out, "pair %-22s %-22s %12llu  %5.2f%%\n", op_names[ba], op_names[bb],
+            (unsigned long long)pair_counts[ba][bb], 100.0 * pair_counts[ba][bb] / dispatch_counter);
+    pair_counts[ba][bb] = 0;
+    return true;
+}
+
+void interp_profile_dump(FILE *out, unsigned n)
+{
+    for (unsigned k = 0; k < n && dump_top_op(out); k++)
+        ;
+    for (unsigned k = 0; k < n && dump_top_pair(out); k++)
+        ;
+}
+#else
+void interp_profile_dump(FILE *out, unsigned n)
+{
+    (void)out;
+    (void)n;
+}
+#endif
+
 /* Runs a host function with its arguments in args (one slot each). The env
  * names the calling instance while the host runs, so natives reach the
  * right memory. Returns the exception text or NULL. */
@@ -346,7 +413,9 @@ static inline WasmFunc *indirect_callee(WasmInstance *inst, uint32_t type_index,
 
 /* Dispatch. These two macros are the only place the loop's control
  * transfer is spelled; they are defined here and used nowhere else. */
-#if WR_DISPATCH_COUNT
+#if WR_DISPATCH_COUNT && !WR_COMPUTED_GOTO
+#define COUNT_DISPATCH() profile_step(ip[0])
+#elif WR_DISPATCH_COUNT
 #define COUNT_DISPATCH() (dispatch_counter++)
 #else
 #define COUNT_DISPATCH() ((void)0)

@@ -5,6 +5,7 @@
 #define WR_INTERP_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../common/instance.h"
 #include "iops.h"
@@ -21,5 +22,9 @@ bool interp_call(WasmExecEnv *env, WasmFunc *f, Slot *args_results);
 /* Internal instructions dispatched so far (WR_DISPATCH_COUNT builds; 0
  * otherwise). */
 uint64_t interp_dispatch_count(void);
+
+/* The n most frequent operations and operation pairs executed so far
+ * (switch build with WR_DISPATCH_COUNT only; prints nothing otherwise). */
+void interp_profile_dump(FILE *out, unsigned n);
 
 #endif

@@ -205,10 +205,17 @@ static void emit_word(Translator *t, uint32_t w)
     t->code[t->code_len++] = w;
 }
 
+/* No fusion reaches back across this point: another instruction was
+ * emitted, or the current position may be a branch target. */
+static void forget_fusions(Translator *t)
+{
+    t->fold_word = NO_POS;
+}
+
 static uint32_t emit_op(Translator *t, IopCode op)
 {
     uint32_t pos = t->code_len;
-    t->fold_word = NO_POS;
+    forget_fusions(t);
     emit_word(t, interp_handler_word(op));
     return pos;
 }
@@ -607,7 +614,7 @@ static void set_unreachable(Translator *t)
         t->n_consts -= t->stack[t->height].is_const;
     }
     c->unreachable = true;
-    t->fold_word = NO_POS;
+    forget_fusions(t);
 }
 
 
@@ -694,7 +701,7 @@ static bool pop_condition(Translator *t, Condition *out)
         if (t->fold_op != IOP_I32_EQZ && t->fold_op != IOP_I64_EQZ)
             out->b = t->code[at + 3];
         t->code_len = at;
-        t->fold_word = NO_POS;
+        forget_fusions(t);
     }
     return true;
 }
@@ -739,7 +746,7 @@ static bool op_block(Translator *t, uint8_t kind)
     t->unclosed_blocks = 0;
     Ctrl *c = top_ctrl(t);
     c->emit_dead = dead;
-    t->fold_word = NO_POS;
+    forget_fusions(t);
     if (kind != CTRL_IF || dead)
         return true;
     uint32_t n = bt_n_params(&bt);
@@ -790,7 +797,7 @@ static bool op_else(Translator *t)
     emit_word(t, 0);
     c->kind = CTRL_ELSE;
     c->unreachable = false;
-    t->fold_word = NO_POS;
+    forget_fusions(t);
     if (c->else_patch != NO_POS) {
         t->code[c->else_word] = t->code_len - c->else_patch;
         c->else_patch = NO_POS;
@@ -827,7 +834,7 @@ static bool op_end(Translator *t)
             if (bt_param(&c->bt, i) != bt_result(&c->bt, i))
                 return fail(t, "type mismatch: if without else must not change the stack");
     }
-    t->fold_word = NO_POS;
+    forget_fusions(t);
     if (c->else_patch != NO_POS)
         t->code[c->else_word] = t->code_len - c->else_patch;
     resolve_patches(t, c, t->code_len);
@@ -880,7 +887,7 @@ static bool op_br_if(Translator *t)
     Ctrl *c = label_at(t, depth);
     if (!c || !pop_condition(t, &cond) || !repush_label_operands(t, c))
         return false;
-    t->fold_word = NO_POS;
+    forget_fusions(t);
     if (is_dead(t))
         return true;
     uint32_t src = t->height - label_arity(c);
@@ -909,7 +916,7 @@ static bool op_br_if(Translator *t)
         if (!t->failed)
             t->code[word] = t->code_len - skip;
     }
-    t->fold_word = NO_POS;
+    forget_fusions(t);
     return true;
 }
 
@@ -1225,7 +1232,7 @@ static bool take_load(Translator *t, const Entry *e, IopCode op, uint32_t out_ad
         return false;
     }
     t->code_len = d - 1;
-    t->fold_word = NO_POS;
+    forget_fusions(t);
     return true;
 }
 
@@ -1252,7 +1259,7 @@ static bool take_shift(Translator *t, const Entry *e, uint32_t *out_x, uint32_t 
     *out_x = t->code[d + 1];
     *out_k = t->code[d + 2];
     t->code_len = d - 1;
-    t->fold_word = NO_POS;
+    forget_fusions(t);
     return true;
 }
 
@@ -1352,7 +1359,7 @@ static bool op_local_set(Translator *t, bool tee)
         if (t->stack[t->height - 1].type != t->local_types[x])
             return fail_type(t, t->local_types[x], t->stack[t->height - 1].type);
         t->code[t->fold_word] = x;
-        t->fold_word = NO_POS;
+        forget_fusions(t);
         t->height--;
         if (tee)
             push_entry(t, t->local_types[x], x);
@@ -1362,7 +1369,7 @@ static bool op_local_set(Translator *t, bool tee)
         return false;
     preserve_local(t, x);
     emit_value_to(t, x, &e);
-    t->fold_word = NO_POS;
+    forget_fusions(t);
     if (tee && e.is_const)
         push_const(t, e.type, e.value);
     else if (tee)
@@ -1504,7 +1511,7 @@ static bool take_address_add(Translator *t, const Entry *addr, uint32_t *out_bas
     *out_base = t->code[d + 1];
     *out_imm = t->code[d + 2];
     t->code_len = d - 1;
-    t->fold_word = NO_POS;
+    forget_fusions(t);
     return true;
 }
 
@@ -2154,7 +2161,7 @@ static bool op_memory(Translator *t, uint8_t op)
 static bool op_drop(Translator *t)
 {
     Entry e;
-    t->fold_word = NO_POS;
+    forget_fusions(t);
     return pop_operand(t, VT_UNKNOWN, &e);
 }
 
