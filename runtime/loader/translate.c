@@ -76,6 +76,11 @@ typedef struct Translator {
     uint32_t n_locals;
     uint8_t *local_types;
     uint32_t *local_refs; /* stack entries naming each local */
+    /* Declared locals start at zero on every call. Until the first control
+     * instruction (no label reached yet) we know which are still zero, and
+     * storing a constant 0 into one of them is dropped. */
+    uint8_t *zero_locals;
+    bool zero_tracking;
     uint32_t total_local_refs;
 
     Entry *stack;
@@ -730,6 +735,10 @@ static uint32_t emit_cond_branch(Translator *t, const Condition *c, bool when_tr
 
 static bool op_block(Translator *t, uint8_t kind)
 {
+    /* A loop's label is here, where paths merge; a block's and an if's are
+     * at their else/end, which stop the tracking themselves. */
+    if (kind == CTRL_LOOP)
+        t->zero_tracking = false;
     BlockType bt;
     Condition cond;
     t->unclosed_blocks = 1; /* until its frame is pushed */
@@ -787,6 +796,7 @@ static bool check_block_end(Translator *t, Ctrl *c)
 
 static bool op_else(Translator *t)
 {
+    t->zero_tracking = false;
     Ctrl *c = top_ctrl(t);
     if (c->kind != CTRL_IF)
         return fail(t, "else without matching if");
@@ -814,6 +824,7 @@ static bool op_else(Translator *t)
 
 static bool op_end(Translator *t)
 {
+    t->zero_tracking = false;
     Ctrl *c = top_ctrl(t);
     if (!check_block_end(t, c))
         return false;
@@ -1355,6 +1366,8 @@ static bool op_local_set(Translator *t, bool tee)
     Entry e;
     if (!read_local(t, &x))
         return false;
+    bool was_zero = t->zero_tracking && t->zero_locals[x];
+    t->zero_locals[x] = 0;
     if (can_fold_into(t, x)) {
         if (t->stack[t->height - 1].type != t->local_types[x])
             return fail_type(t, t->local_types[x], t->stack[t->height - 1].type);
@@ -1367,6 +1380,12 @@ static bool op_local_set(Translator *t, bool tee)
     }
     if (!pop_operand(t, t->local_types[x], &e))
         return false;
+    if (was_zero && e.is_const && e.value == 0) {
+        t->zero_locals[x] = 1; /* it already holds this zero */
+        if (tee)
+            push_const(t, e.type, e.value);
+        return !t->failed;
+    }
     preserve_local(t, x);
     emit_value_to(t, x, &e);
     forget_fusions(t);
@@ -2253,8 +2272,11 @@ static bool read_locals(Translator *t)
     t->n_locals = (uint32_t)total;
     t->local_types = mem_alloc(total ? total : 1);
     t->local_refs = mem_calloc(total ? total : 1, sizeof(uint32_t));
-    if (!t->local_types || !t->local_refs)
+    t->zero_locals = mem_calloc(total ? total : 1, 1);
+    if (!t->local_types || !t->local_refs || !t->zero_locals)
         return fail(t, "allocate memory failed");
+    memset(t->zero_locals + ft->n_params, 1, total - ft->n_params);
+    t->zero_tracking = true;
     memcpy(t->local_types, ft_params(ft), ft->n_params);
     uint32_t at = ft->n_params;
     for (uint32_t i = 0; i < n_groups; i++) {
@@ -2425,6 +2447,7 @@ static void fix_spill_words(Translator *t)
 
 static void free_translator(Translator *t)
 {
+    mem_free(t->zero_locals);
     mem_free(t->local_refs);
     mem_free(t->stack);
     mem_free(t->ctrls);
