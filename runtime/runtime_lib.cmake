@@ -101,6 +101,7 @@ set(WAMR_RUNTIME_LIB_SOURCE
   ${WR_RUNTIME_DIR}/mem/app_heap.c
   ${WR_RUNTIME_DIR}/loader/loader.c
   ${WR_RUNTIME_DIR}/loader/translate.c
+  ${WR_RUNTIME_DIR}/loader/translate_values.c
   ${WR_RUNTIME_DIR}/interp/interp.c
   ${WR_RUNTIME_DIR}/interp/atomics.c
   ${WR_RUNTIME_DIR}/thread/wait.c
