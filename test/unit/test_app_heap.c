@@ -14,19 +14,7 @@
 #include "mem/mem.h"
 #include "platform/os.h"
 
-static int n_passed, n_failed;
-
-static void check(int ok, const char *what, int line)
-{
-    if (ok) {
-        n_passed++;
-        return;
-    }
-    n_failed++;
-    printf("FAIL line %d: %s\n", line, what);
-}
-
-#define CHECK(c) check((c) != 0, #c, __LINE__)
+#include "check.h"
 
 /* The fake linear memory the heap lives in. */
 #define MEM_SIZE (1u << 17)

@@ -16,19 +16,7 @@
 #include "app_shared.h"
 #include "attr_container.h"
 
-static int n_passed, n_failed;
-
-static void check(int ok, const char *what, int line)
-{
-    if (ok) {
-        n_passed++;
-        return;
-    }
-    n_failed++;
-    printf("FAIL line %d: %s\n", line, what);
-}
-
-#define CHECK(c) check((c) != 0, #c, __LINE__)
+#include "check.h"
 
 /* ------------------------------------------------------------------------
  * Hooks: a counting allocator that can be told to fail, and a printf that

@@ -14,19 +14,7 @@
 #include "link_parser.h"
 #include "link_session.h"
 
-static int n_passed, n_failed;
-
-static void check(int ok, const char *what, int line)
-{
-    if (ok) {
-        n_passed++;
-        return;
-    }
-    n_failed++;
-    printf("FAIL line %d: %s\n", line, what);
-}
-
-#define CHECK(c) check((c) != 0, #c, __LINE__)
+#include "check.h"
 
 /* Responses written by the session, parsed back with a link parser. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

@@ -13,19 +13,7 @@
 #include "mem/pool.h"
 #include "platform/os.h"
 
-static int n_passed, n_failed;
-
-static void check(int ok, const char *what, int line)
-{
-    if (ok) {
-        n_passed++;
-        return;
-    }
-    n_failed++;
-    printf("FAIL line %d: %s\n", line, what);
-}
-
-#define CHECK(c) check((c) != 0, #c, __LINE__)
+#include "check.h"
 
 /* Backing store of every pool here; the extra bytes let tests misalign it. */
 static _Alignas(16) uint8_t pool_buf[(1u << 20) + 64];

@@ -11,19 +11,7 @@
 #include "include/wasm_export.h"
 #include "platform/os.h"
 
-static int n_passed, n_failed;
-
-static void check(int ok, const char *what, int line)
-{
-    if (ok) {
-        n_passed++;
-        return;
-    }
-    n_failed++;
-    printf("FAIL line %d: %s\n", line, what);
-}
-
-#define CHECK(c) check((c) != 0, #c, __LINE__)
+#include "check.h"
 
 /* ------------------------------- helpers ------------------------------- */
 

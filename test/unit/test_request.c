@@ -15,19 +15,7 @@
 #include "app_shared.h"
 #include "shared_utils.h"
 
-static int n_passed, n_failed;
-
-static void check(int ok, const char *what, int line)
-{
-    if (ok) {
-        n_passed++;
-        return;
-    }
-    n_failed++;
-    printf("FAIL line %d: %s\n", line, what);
-}
-
-#define CHECK(c) check((c) != 0, #c, __LINE__)
+#include "check.h"
 
 static int alloc_budget = -1; /* allocations left before failing; -1: no limit */
 
