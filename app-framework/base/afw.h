@@ -10,6 +10,7 @@
 #ifndef AFW_H
 #define AFW_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -109,6 +110,17 @@ uint32_t afw_sensor_interval(afw_t *afw, int32_t sensor_id);
 
 /* Milliseconds on the monotonic clock (what wasm_get_sys_tick_ms reports). */
 uint64_t afw_now_ms(void);
+
+/* Services the device side shares (the app manager uses them too). */
+/* Monotonic condition variables: wait until deadline_ms (afw_now_ms clock). */
+bool afw_cond_init(pthread_cond_t *cond);
+void afw_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, uint64_t deadline_ms);
+/* Thread start with a small stack; false on failure. */
+bool afw_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
+/* Allocation for framework bookkeeping (the runtime's allocator). */
+void *afw_calloc(uint32_t size);
+void afw_free(void *ptr);
+char *afw_strdup(const char *s);
 
 #ifdef __cplusplus
 }

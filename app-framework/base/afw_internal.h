@@ -108,15 +108,6 @@ struct afw_app {
 afw_app_t *afw_app_of_env(wasm_exec_env_t exec_env);
 /* Raises "native: message" in the calling app, so that it traps. */
 void afw_throw(wasm_exec_env_t exec_env, const char *native, const char *message);
-/* Monotonic condition variables: wait until deadline_ms (afw_now_ms clock). */
-bool afw_cond_init(pthread_cond_t *cond);
-void afw_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, uint64_t deadline_ms);
-/* Thread start with a small stack; false on failure. */
-bool afw_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
-/* Allocation for framework bookkeeping (the runtime's allocator). */
-void *afw_calloc(uint32_t size);
-void afw_free(void *ptr);
-char *afw_strdup(const char *s);
 void afw_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 bool tmr_init(tmr_mgr_t *mgr);

@@ -9,7 +9,6 @@
 
 #include "am_internal.h"
 
-#define AM_THREAD_STACK (256 * 1024)
 
 /* ------------------------------------------------------------------------
  * Helpers
@@ -31,31 +30,6 @@ void am_log(am_t *am, int level, const char *fmt, ...)
                 line);
 }
 
-void *am_calloc(uint32_t size)
-{
-    void *p = wasm_runtime_malloc(size ? size : 1);
-
-    if (p)
-        memset(p, 0, size);
-    return p;
-}
-
-void am_free(void *ptr)
-{
-    if (ptr)
-        wasm_runtime_free(ptr);
-}
-
-char *am_strdup(const char *s)
-{
-    size_t len = strlen(s);
-    char *copy = len < UINT32_MAX ? am_calloc((uint32_t)len + 1) : NULL;
-
-    if (copy)
-        memcpy(copy, s, len);
-    return copy;
-}
-
 void am_set_err(char *err, uint32_t err_size, const char *fmt, ...)
 {
     va_list ap;
@@ -65,45 +39,6 @@ void am_set_err(char *err, uint32_t err_size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, err_size, fmt, ap);
     va_end(ap);
-}
-
-static bool thread_start(pthread_t *thread, uint32_t stack, void *(*fn)(void *), void *arg)
-{
-    pthread_attr_t attr;
-    bool ok;
-
-    if (pthread_attr_init(&attr) != 0)
-        return false;
-    pthread_attr_setstacksize(&attr, stack);
-    ok = pthread_create(thread, &attr, fn, arg) == 0;
-    pthread_attr_destroy(&attr);
-    return ok;
-}
-
-static bool cond_init_monotonic(pthread_cond_t *cond)
-{
-    pthread_condattr_t attr;
-    bool ok;
-
-    if (pthread_condattr_init(&attr) != 0)
-        return false;
-    ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-         pthread_cond_init(cond, &attr) == 0;
-    pthread_condattr_destroy(&attr);
-    return ok;
-}
-
-static void cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, uint64_t deadline)
-{
-    struct timespec ts;
-
-    if (deadline == UINT64_MAX) {
-        pthread_cond_wait(cond, lock);
-        return;
-    }
-    ts.tv_sec = (time_t)(deadline / 1000u);
-    ts.tv_nsec = (long)(deadline % 1000u) * 1000000L;
-    pthread_cond_timedwait(cond, lock, &ts);
 }
 
 /* ------------------------------------------------------------------------
@@ -117,7 +52,7 @@ void am_host_push(am_t *am, am_hmsg_t *m)
         pthread_mutex_unlock(&am->host_lock);
         if (m->is_event)
             am_log(am, 1, "event for a client dropped: %u events are waiting", am->n_host_events);
-        am_free(m);
+        afw_free(m);
         return;
     }
     if (m->is_event)
@@ -172,13 +107,13 @@ static void *host_thread(void *arg)
         am->delivering = m->client;
         pthread_mutex_unlock(&am->host_lock);
         host_deliver(m);
-        am_free(m);
+        afw_free(m);
         pthread_mutex_lock(&am->host_lock);
         am->delivering = NULL;
         pthread_cond_broadcast(&am->host_cond);
     }
     while (am->hhead)
-        am_free(host_pop(am));
+        afw_free(host_pop(am));
     pthread_mutex_unlock(&am->host_lock);
     return NULL;
 }
@@ -213,7 +148,7 @@ static void *watch_thread(void *arg)
         pthread_mutex_lock(&am->watch_lock);
         am->watch_next = pending_next < next ? pending_next : next;
         if (!am->watch_kick && !am->watch_stop)
-            cond_wait_until(&am->watch_cond, &am->watch_lock, am->watch_next);
+            afw_cond_wait_until(&am->watch_cond, &am->watch_lock, am->watch_next);
     }
     pthread_mutex_unlock(&am->watch_lock);
     return NULL;
@@ -274,7 +209,7 @@ static bool am_sync_init(am_t *am)
         return false;
     if (pthread_mutex_init(&am->watch_lock, NULL) != 0)
         goto fail_lock;
-    if (!cond_init_monotonic(&am->watch_cond))
+    if (!afw_cond_init(&am->watch_cond))
         goto fail_watch_lock;
     if (pthread_mutex_init(&am->host_lock, NULL) != 0)
         goto fail_watch_cond;
@@ -332,8 +267,8 @@ am_t *am_start(const am_config_t *config, char *err, uint32_t err_size)
         am_set_err(err, err_size, "app manager: runtime initialisation failed");
         return NULL;
     }
-    if (!(am = am_calloc(sizeof *am)) || !am_sync_init(am)) {
-        am_free(am);
+    if (!(am = afw_calloc(sizeof *am)) || !am_sync_init(am)) {
+        afw_free(am);
         wasm_runtime_destroy();
         am_set_err(err, err_size, "app manager: out of memory");
         return NULL;
@@ -343,16 +278,14 @@ am_t *am_start(const am_config_t *config, char *err, uint32_t err_size)
     memset(&fw_config, 0, sizeof fw_config);
     fw_config.max_connections = am->cfg.max_connections;
     am->afw = afw_create(&host, &fw_config, why, sizeof why);
-    am->watch_started = am->afw && thread_start(&am->watch_thread, AM_THREAD_STACK,
-                                                watch_thread, am);
-    am->host_started = am->watch_started && thread_start(&am->host_thread, AM_THREAD_STACK,
-                                                         host_thread, am);
+    am->watch_started = am->afw && afw_thread_start(&am->watch_thread, watch_thread, am);
+    am->host_started = am->watch_started && afw_thread_start(&am->host_thread, host_thread, am);
     if (!am->host_started) {
         am_set_err(err, err_size, "app manager: %s", why[0] ? why : "starting threads failed");
         am_threads_stop(am);
         afw_destroy(am->afw);
         am_sync_destroy(am);
-        am_free(am);
+        afw_free(am);
         wasm_runtime_destroy();
         return NULL;
     }
@@ -388,7 +321,7 @@ void am_shutdown(am_t *am)
     am_threads_stop(am);
     afw_destroy(am->afw);
     am_sync_destroy(am);
-    am_free(am);
+    afw_free(am);
     wasm_runtime_destroy();
 }
 
@@ -400,7 +333,7 @@ am_client_t *am_client_open(am_t *am, am_event_fn on_event, void *user)
 {
     am_client_t *c;
 
-    if (!am || !(c = am_calloc(sizeof *c)))
+    if (!am || !(c = afw_calloc(sizeof *c)))
         return NULL;
     c->am = am;
     c->on_event = on_event;
@@ -421,7 +354,7 @@ static void host_forget_client(am_t *am, am_client_t *c)
         if (m->client == c) {
             *link = m->next;
             am->n_host_events -= m->is_event;
-            am_free(m);
+            afw_free(m);
         } else {
             last = m;
             link = &m->next;
@@ -452,7 +385,7 @@ void am_client_close(am_client_t *client)
            !pthread_equal(pthread_self(), am->host_thread))
         pthread_cond_wait(&am->host_cond, &am->host_lock);
     pthread_mutex_unlock(&am->host_lock);
-    am_free(client);
+    afw_free(client);
 }
 
 bool am_request(am_client_t *client, const request_t *req, uint32_t timeout_ms,
@@ -517,12 +450,12 @@ bool am_install_file(am_t *am, const am_app_params_t *params, const char *path, 
         (unsigned long)size > am->cfg.max_app_size || fseek(f, 0, SEEK_SET) != 0) {
         am_set_err(err, err_size, "Install WASM app failed: %s is empty, unreadable or too big.",
                    path);
-    } else if (!(buf = am_calloc((uint32_t)size)) || fread(buf, 1, (size_t)size, f) != (size_t)size) {
+    } else if (!(buf = afw_calloc((uint32_t)size)) || fread(buf, 1, (size_t)size, f) != (size_t)size) {
         am_set_err(err, err_size, "Install WASM app failed: reading %s failed.", path);
     } else {
         ok = am_install(am, params, buf, (uint32_t)size, err, err_size);
     }
-    am_free(buf);
+    afw_free(buf);
     fclose(f);
     return ok;
 }

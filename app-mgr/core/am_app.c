@@ -59,7 +59,7 @@ am_msg_t *am_msg_new(am_msg_kind_t kind, uint32_t id, const void *data, uint32_t
 {
     am_msg_t *m;
 
-    if (len > UINT32_MAX - sizeof *m || !(m = am_calloc((uint32_t)sizeof *m + len)))
+    if (len > UINT32_MAX - sizeof *m || !(m = afw_calloc((uint32_t)sizeof *m + len)))
         return NULL;
     m->kind = kind;
     m->id = id;
@@ -316,7 +316,7 @@ static void *app_thread(void *arg)
         return NULL;
     while ((m = app_next(app))) {
         app_deliver(app, m);
-        am_free(m);
+        afw_free(m);
     }
     if (app->fn[AM_CB_DESTROY])
         app_call(app, AM_CB_DESTROY, 0, NULL, err, sizeof err);
@@ -341,17 +341,17 @@ static bool name_ok(const char *name)
 
 static am_app_t *app_new(am_t *am, const am_app_params_t *p)
 {
-    am_app_t *app = am_calloc(sizeof *app);
+    am_app_t *app = afw_calloc(sizeof *app);
 
     if (!app)
         return NULL;
     if (pthread_mutex_init(&app->qlock, NULL) != 0) {
-        am_free(app);
+        afw_free(app);
         return NULL;
     }
     if (pthread_cond_init(&app->qcond, NULL) != 0) {
         pthread_mutex_destroy(&app->qlock);
-        am_free(app);
+        afw_free(app);
         return NULL;
     }
     app->am = am;
@@ -529,7 +529,7 @@ static void app_teardown(am_app_t *app)
         if (m->kind == AM_MSG_REQUEST && m->wants_answer)
             am_reply(am, m->sender, m->mid, SERVICE_UNAVAILABLE_5_03,
                      "the app was uninstalled");
-        am_free(m);
+        afw_free(m);
     }
     if (app->env)
         wasm_runtime_destroy_exec_env(app->env);
@@ -539,7 +539,7 @@ static void app_teardown(am_app_t *app)
         wasm_runtime_unload(app->module);
     pthread_cond_destroy(&app->qcond);
     pthread_mutex_destroy(&app->qlock);
-    am_free(app);
+    afw_free(app);
 }
 
 /* ------------------------------------------------------------------------

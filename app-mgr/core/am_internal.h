@@ -167,9 +167,6 @@ struct am {
 
 /* am.c */
 void am_log(am_t *am, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void *am_calloc(uint32_t size);
-void am_free(void *ptr);
-char *am_strdup(const char *s);
 void am_set_err(char *err, uint32_t err_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Queues for the delivery thread (caller holds am.lock); events beyond

@@ -76,8 +76,8 @@ static bool resource_add(am_t *am, am_app_t *app, const char *url, char *err,
                    am->cfg.max_resources);
         return false;
     }
-    if (!(r = am_calloc(sizeof *r)) || !(r->url = am_strdup(url))) {
-        am_free(r);
+    if (!(r = afw_calloc(sizeof *r)) || !(r->url = afw_strdup(url))) {
+        afw_free(r);
         am_set_err(err, err_size, "out of memory");
         return false;
     }
@@ -113,8 +113,8 @@ bool am_sub_add(am_t *am, am_app_t *app, am_client_t *client, const char *url)
             break;
     if (s) {
         ok = true;
-    } else if (*count < am->cfg.max_subscriptions && (s = am_calloc(sizeof *s))) {
-        if ((s->url = am_strdup(url))) {
+    } else if (*count < am->cfg.max_subscriptions && (s = afw_calloc(sizeof *s))) {
+        if ((s->url = afw_strdup(url))) {
             s->app_id = app ? app->id : 0;
             s->client = app ? NULL : client;
             s->next = am->subs;
@@ -122,7 +122,7 @@ bool am_sub_add(am_t *am, am_app_t *app, am_client_t *client, const char *url)
             (*count)++;
             ok = true;
         } else {
-            am_free(s);
+            afw_free(s);
         }
     }
 done:
@@ -145,8 +145,8 @@ bool am_sub_remove(am_t *am, am_app_t *app, am_client_t *client, const char *url
                 app->n_subscriptions--;
             else
                 client->n_subscriptions--;
-            am_free(s->url);
-            am_free(s);
+            afw_free(s->url);
+            afw_free(s);
             found = true;
             break;
         }
@@ -161,8 +161,8 @@ void am_registry_drop_app(am_t *am, uint32_t app_id)
         am_resource_t *r = *link;
         if (r->app_id == app_id) {
             *link = r->next;
-            am_free(r->url);
-            am_free(r);
+            afw_free(r->url);
+            afw_free(r);
         } else {
             link = &r->next;
         }
@@ -171,8 +171,8 @@ void am_registry_drop_app(am_t *am, uint32_t app_id)
         am_sub_t *s = *link;
         if (s->app_id == app_id && !s->client) {
             *link = s->next;
-            am_free(s->url);
-            am_free(s);
+            afw_free(s->url);
+            afw_free(s);
         } else {
             link = &s->next;
         }
@@ -185,8 +185,8 @@ void am_registry_drop_client(am_t *am, am_client_t *client)
         am_sub_t *s = *link;
         if (s->client == client) {
             *link = s->next;
-            am_free(s->url);
-            am_free(s);
+            afw_free(s->url);
+            afw_free(s);
         } else {
             link = &s->next;
         }
@@ -195,7 +195,7 @@ void am_registry_drop_client(am_t *am, am_client_t *client)
         am_pending_t *p = *link;
         if (p->client == client) {
             *link = p->next;
-            am_free(p);
+            afw_free(p);
         } else {
             link = &p->next;
         }
@@ -220,7 +220,7 @@ static am_pending_t *pending_find(am_t *am, uint32_t mid, am_pending_t ***out_li
 
 static am_hmsg_t *hmsg_new(am_client_t *client, const void *data, uint32_t len)
 {
-    am_hmsg_t *m = am_calloc((uint32_t)sizeof *m + len);
+    am_hmsg_t *m = afw_calloc((uint32_t)sizeof *m + len);
 
     if (!m)
         return NULL;
@@ -251,7 +251,7 @@ uint64_t am_pending_expire(am_t *am, uint64_t now)
             m->user = p->user;
             am_host_push(am, m);
         }
-        am_free(p);
+        afw_free(p);
     }
     pthread_mutex_unlock(&am->lock);
     return next;
@@ -261,7 +261,7 @@ uint64_t am_pending_expire(am_t *am, uint64_t now)
 static uint32_t pending_add(am_t *am, am_client_t *client, const request_t *req,
                             am_response_fn cb, void *user, uint32_t timeout_ms)
 {
-    am_pending_t *p = cb ? am_calloc(sizeof *p) : NULL;
+    am_pending_t *p = cb ? afw_calloc(sizeof *p) : NULL;
     uint32_t mid;
 
     pthread_mutex_lock(&am->lock);
@@ -300,7 +300,7 @@ static void response_to_app(am_t *am, am_app_t *app, const response_t *resp)
 
     free_req_resp_packet(packed);
     if (!m || !am_app_post(app, m)) {
-        am_free(m);
+        afw_free(m);
         am_log(am, 1, "response to app '%s' dropped: its queue is full", app->name);
     }
 }
@@ -326,7 +326,7 @@ static void response_to_client(am_t *am, uint32_t from, const response_t *resp)
         am_host_push(am, m);
     }
     free_req_resp_packet(packed);
-    am_free(p);
+    afw_free(p);
 }
 
 /* Takes am.lock. */
@@ -395,7 +395,7 @@ static void event_to_subscriber(am_t *am, const am_sub_t *s, const char *packed,
     if (m)
         m->droppable = true;
     if (!m || !am_app_post(app, m)) {
-        am_free(m);
+        afw_free(m);
         am_log(am, 1, "event for app '%s' dropped: its queue is full", app->name);
     }
 }
@@ -497,7 +497,7 @@ static int request_deliver(am_t *am, const request_t *req, uint32_t sender, uint
         if (m && am_app_post(target, m)) {
             status = 0;
         } else {
-            am_free(m);
+            afw_free(m);
             status = m ? SERVICE_UNAVAILABLE_5_03 : INTERNAL_SERVER_ERROR_5_00;
             *out_why = m ? "the app's queue is full" : "out of memory";
         }
@@ -614,7 +614,7 @@ static bool host_post_event(void *ctx, uint32_t app_id, afw_event_kind_t kind, u
     }
     pthread_mutex_unlock(&am->lock);
     if (!ok)
-        am_free(m);
+        afw_free(m);
     return ok;
 }
 

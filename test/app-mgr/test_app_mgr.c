@@ -20,26 +20,14 @@
 #include <unistd.h>
 
 #include "app_manager.h"
+#include "check.h"
 
 #define WAIT_MS 15000 /* bound of every wait: a hang detector, not a timing check */
 
-static int n_passed, n_failed;
 static const char *wasm_dir;
 static am_t *am;
 static am_client_t *client;
 
-static void check(int ok, const char *what, int line)
-{
-    if (ok) {
-        n_passed++;
-        return;
-    }
-    n_failed++;
-    printf("FAIL line %d: %s\n", line, what);
-    fflush(stdout);
-}
-
-#define CHECK(c) check((c) != 0, #c, __LINE__)
 
 static void sleep_ms(unsigned ms)
 {

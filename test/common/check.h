@@ -16,6 +16,7 @@ static void check(int ok, const char *what, int line)
     }
     n_failed++;
     printf("FAIL line %d: %s\n", line, what);
+    fflush(stdout); /* some tests capture stdout through a pipe */
 }
 
 #define CHECK(c) check((c) != 0, #c, __LINE__)
