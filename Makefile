@@ -49,7 +49,7 @@ test: deps
 	cd $(SWITCH_DIR) && ctest --output-on-failure -j $(JOBS) -R '^spec-(core|threads)$$'
 
 demo: all
-	sh samples/demo/run.sh $(RELEASE_DIR)
+	sh samples/simple/run.sh $(RELEASE_DIR)
 
 # Benchmark kernels native vs iwasm (and BENCH_PEERS="name=cmd ..."), see
 # test/bench/bench.c. BENCH_ARGS passes more options, e.g. "--runs 3 fib".

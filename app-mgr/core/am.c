@@ -161,19 +161,19 @@ static void *watch_thread(void *arg)
 void am_config_default(am_config_t *out)
 {
     memset(out, 0, sizeof *out);
-    out->max_apps = 16;
-    out->max_resources = 16;
-    out->max_subscriptions = 64;
-    out->max_url_len = 256;
-    out->queue_len = 50;
-    out->max_timers = 30;
-    out->max_connections = 3;
-    out->max_app_size = 64u * 1024 * 1024;
-    out->request_timeout_ms = 5000;
-    out->destroy_timeout_ms = 1000;
-    out->wasm_stack_size = 64 * 1024;
-    out->thread_stack_size = 256 * 1024;
-    out->max_host_events = 1024;
+    out->max_apps = AM_DEFAULT_MAX_APPS;
+    out->max_resources = AM_DEFAULT_MAX_RESOURCES;
+    out->max_subscriptions = AM_DEFAULT_MAX_SUBSCRIPTIONS;
+    out->max_url_len = AM_DEFAULT_MAX_URL_LEN;
+    out->queue_len = AM_DEFAULT_QUEUE_LEN;
+    out->max_timers = AM_DEFAULT_MAX_TIMERS;
+    out->max_connections = AM_DEFAULT_MAX_CONNECTIONS;
+    out->max_app_size = AM_DEFAULT_MAX_APP_SIZE;
+    out->request_timeout_ms = AM_DEFAULT_REQUEST_TIMEOUT_MS;
+    out->destroy_timeout_ms = AM_DEFAULT_DESTROY_TIMEOUT_MS;
+    out->wasm_stack_size = AM_DEFAULT_WASM_STACK_SIZE;
+    out->thread_stack_size = AM_DEFAULT_THREAD_STACK_SIZE;
+    out->max_host_events = AM_DEFAULT_MAX_HOST_EVENTS;
 }
 
 /* Zero fields of the caller's config take the defaults. */

@@ -32,6 +32,49 @@ typedef struct am_client am_client_t; /* one embedder or host connection */
 /* Log lines: level 0 error, 1 warning, 2 info. */
 typedef void (*am_log_fn)(void *user, int level, const char *line);
 
+/* Build-time defaults of am_config_t (each overridable with -D, e.g.
+ * cmake -DCMAKE_C_FLAGS=-DAM_DEFAULT_MAX_APPS=32); start-time values
+ * override them field by field. */
+#ifndef AM_DEFAULT_MAX_APPS
+#define AM_DEFAULT_MAX_APPS 16
+#endif
+#ifndef AM_DEFAULT_MAX_RESOURCES
+#define AM_DEFAULT_MAX_RESOURCES 16
+#endif
+#ifndef AM_DEFAULT_MAX_SUBSCRIPTIONS
+#define AM_DEFAULT_MAX_SUBSCRIPTIONS 64
+#endif
+#ifndef AM_DEFAULT_MAX_URL_LEN
+#define AM_DEFAULT_MAX_URL_LEN 256
+#endif
+#ifndef AM_DEFAULT_QUEUE_LEN
+#define AM_DEFAULT_QUEUE_LEN 50
+#endif
+#ifndef AM_DEFAULT_MAX_TIMERS
+#define AM_DEFAULT_MAX_TIMERS 30
+#endif
+#ifndef AM_DEFAULT_MAX_CONNECTIONS
+#define AM_DEFAULT_MAX_CONNECTIONS 3
+#endif
+#ifndef AM_DEFAULT_MAX_APP_SIZE
+#define AM_DEFAULT_MAX_APP_SIZE (64u * 1024 * 1024)
+#endif
+#ifndef AM_DEFAULT_REQUEST_TIMEOUT_MS
+#define AM_DEFAULT_REQUEST_TIMEOUT_MS 5000
+#endif
+#ifndef AM_DEFAULT_DESTROY_TIMEOUT_MS
+#define AM_DEFAULT_DESTROY_TIMEOUT_MS 1000
+#endif
+#ifndef AM_DEFAULT_WASM_STACK_SIZE
+#define AM_DEFAULT_WASM_STACK_SIZE (64 * 1024)
+#endif
+#ifndef AM_DEFAULT_THREAD_STACK_SIZE
+#define AM_DEFAULT_THREAD_STACK_SIZE (256 * 1024)
+#endif
+#ifndef AM_DEFAULT_MAX_HOST_EVENTS
+#define AM_DEFAULT_MAX_HOST_EVENTS 1024
+#endif
+
 typedef struct am_config {
     uint32_t max_apps;           /* 16 */
     uint32_t max_resources;      /* per app, 16 */
@@ -50,7 +93,7 @@ typedef struct am_config {
     void *log_user;
 } am_config_t;
 
-/* Fills *out with the defaults above. */
+/* Fills *out with the AM_DEFAULT_* values. */
 void am_config_default(am_config_t *out);
 
 /* Initialises the runtime (wasm_runtime_init, counted, so an embedder may

@@ -1,0 +1,69 @@
+/* The harness of the link tests and measurements (harness.c): child
+ * processes with their output collected by threads, the demo device, runs of
+ * host_tool, and raw link connections. */
+#ifndef LINK_HARNESS_H
+#define LINK_HARNESS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define HANG_MS 60000 /* bound of every wait: catches hangs, asserts nothing */
+
+/* The programs under test, set by main. */
+extern const char *simple_bin, *tool_bin;
+
+typedef struct collector {
+    int fd;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    char *text;
+    size_t len, cap;
+} collector_t;
+
+typedef struct device {
+    pid_t pid;
+    uint16_t port;
+    collector_t out, err;
+} device_t;
+
+typedef struct tool_result {
+    int code;
+    char *out; /* stdout */
+    char *err; /* stderr */
+} tool_result_t;
+
+void sleep_ms(unsigned ms);
+uint64_t now_ms(void); /* monotonic */
+
+/* A thread collecting everything read from fd (a child's pipe) as text. */
+void collector_start(collector_t *c, int fd);
+/* Whether needle appeared in the text so far. */
+bool collector_has(collector_t *c, const char *needle);
+/* How many times needle appeared. */
+int collector_count(collector_t *c, const char *needle);
+/* Waits up to ms for needle. */
+bool wait_text(collector_t *c, const char *needle, unsigned ms);
+/* Joins the thread (after the writer closed), closes fd, frees the text. */
+void collector_finish(collector_t *c);
+
+/* fork+exec argv with stdout and stderr on pipes. */
+pid_t spawn(char *const argv[], int *out_fd, int *err_fd);
+/* Starts `simple -s -p 0 extra...` and reads its port from its first line. */
+bool device_start(device_t *d, const char *const *extra);
+/* SIGTERM, then the exit status (its stderr printed when not 0). */
+int device_stop(device_t *d);
+
+/* Runs host_tool -S 127.0.0.1 -P <port> args... (NULL-terminated). */
+tool_result_t tool_run(const device_t *d, ...);
+void tool_free(tool_result_t *r);
+
+/* A plain TCP connection to the device (TCP_NODELAY), or -1. */
+int raw_connect(const device_t *d);
+bool write_all(int fd, const void *data, size_t size);
+/* One request (sender 0) framed as a link message of type. */
+bool raw_send(int fd, uint16_t type, const char *url, int action, uint32_t mid, int fmt,
+              const void *payload, int payload_len);
+
+#endif
