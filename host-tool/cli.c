@@ -150,7 +150,7 @@ static int parse_action(parse_t *st, const char *text)
 
 static int parse_port(parse_t *st, int val, const char *text, uint16_t *out)
 {
-    uint32_t v;
+    uint32_t v = 0; /* set by parse_number on success; gcc -O2 cannot see that */
 
     if (!parse_number(st, val, text, 1, 65535, &v))
         return 0;

@@ -34,8 +34,9 @@ step() {
     echo
     echo "\$ host_tool $*"
     "$host_tool" -P "$port" "$@"
+    rc=$?
     echo
-    echo "  (exit code $?)"
+    echo "  (exit code $rc)"
 }
 
 step -q
