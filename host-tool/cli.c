@@ -15,6 +15,8 @@
 
 /* getopt values of the options that have no letter. */
 enum { OPT_TYPE = 256, OPT_HEAP, OPT_TIMERS, OPT_WATCHDOG, OPT_JSON };
+enum { OPT_TLS = 512, OPT_TLS_CA, OPT_TLS_CERT, OPT_TLS_KEY, OPT_TLS_NAME, OPT_TLS_INSECURE };
+enum { OPT_SIGN = 768, OPT_UPGRADE };
 
 static const char short_opts[] = ":i:u:q::r:s:d:t:a:o:U:A:f:p:S:P:D:B:h";
 
@@ -42,6 +44,14 @@ static const struct option long_opts[] = {
     { "uart_device", required_argument, NULL, 'D' }, /* the reference's spelling */
     { "baudrate", required_argument, NULL, 'B' },
     { "json", no_argument, NULL, OPT_JSON },
+    { "tls", no_argument, NULL, OPT_TLS },
+    { "tls-ca", required_argument, NULL, OPT_TLS_CA },
+    { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+    { "tls-key", required_argument, NULL, OPT_TLS_KEY },
+    { "tls-name", required_argument, NULL, OPT_TLS_NAME },
+    { "tls-insecure", no_argument, NULL, OPT_TLS_INSECURE },
+    { "sign", required_argument, NULL, OPT_SIGN },
+    { "upgrade", no_argument, NULL, OPT_UPGRADE },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -55,6 +65,7 @@ enum {
     SEEN_PAYLOAD = 1 << 4,
     SEEN_ADDRESS = 1 << 5,
     SEEN_UART = 1 << 6,
+    SEEN_INSTALL_ONLY = 1 << 7, /* --sign, --upgrade */
 };
 
 typedef struct parse {
@@ -107,6 +118,14 @@ static const char *opt_name(int val)
     case OPT_TIMERS: return "--timers";
     case OPT_WATCHDOG: return "--watchdog";
     case OPT_JSON: return "--json";
+    case OPT_TLS: return "--tls";
+    case OPT_TLS_CA: return "--tls-ca";
+    case OPT_TLS_CERT: return "--tls-cert";
+    case OPT_TLS_KEY: return "--tls-key";
+    case OPT_TLS_NAME: return "--tls-name";
+    case OPT_TLS_INSECURE: return "--tls-insecure";
+    case OPT_SIGN: return "--sign";
+    case OPT_UPGRADE: return "--upgrade";
     default: return "?";
     }
 }
@@ -190,6 +209,22 @@ static int set_string(parse_t *st, int val, const char **field, unsigned seen,
     return 1;
 }
 
+/* --tls and --tls-*: each of them turns TLS on. */
+static int take_tls_option(parse_t *st, int c, const char *arg)
+{
+    tls_options_t *t = &st->o->tls;
+
+    t->enabled = true;
+    switch (c) {
+    case OPT_TLS_CA: return set_string(st, c, &t->ca_file, 0, arg);
+    case OPT_TLS_CERT: return set_string(st, c, &t->cert_file, 0, arg);
+    case OPT_TLS_KEY: return set_string(st, c, &t->key_file, 0, arg);
+    case OPT_TLS_NAME: return set_string(st, c, &t->server_name, 0, arg);
+    case OPT_TLS_INSECURE: t->insecure = true; return 1;
+    default: return 1; /* --tls */
+    }
+}
+
 /* One option from getopt_long; 0 with the error recorded if it is bad. */
 static int take_option(parse_t *st, int c, const char *arg)
 {
@@ -224,6 +259,17 @@ static int take_option(parse_t *st, int c, const char *arg)
         st->seen |= SEEN_INSTALL_NUM;
         return parse_number(st, c, arg, 1, INT32_MAX, &o->watchdog_ms);
     case OPT_JSON: o->json = true; return 1;
+    case OPT_TLS:
+    case OPT_TLS_CA:
+    case OPT_TLS_CERT:
+    case OPT_TLS_KEY:
+    case OPT_TLS_NAME:
+    case OPT_TLS_INSECURE: return take_tls_option(st, c, arg);
+    case OPT_SIGN: return set_string(st, c, &o->sign_key, SEEN_INSTALL_ONLY, arg);
+    case OPT_UPGRADE:
+        st->seen |= SEEN_INSTALL_ONLY;
+        o->upgrade = true;
+        return 1;
     default: return fail(st, "internal error: unhandled option %d", c);
     }
 }
@@ -237,9 +283,31 @@ static int bad_option(parse_t *st, int c, char **argv)
         return fail(st, "option %s needs an argument", opt_name(optopt));
     if (optopt == 0) /* an unknown long option: optind has moved past it */
         return fail(st, "unknown option '%s'", typed);
-    if (optopt == 'h' || optopt == OPT_JSON)
+    if (optopt == 'h' || optopt == OPT_JSON || optopt == OPT_TLS || optopt == OPT_TLS_INSECURE ||
+        optopt == OPT_UPGRADE)
         return fail(st, "option %s takes no argument ('%s')", opt_name(optopt), typed);
     return fail(st, "unknown option '-%c'", optopt);
+}
+
+/* TLS runs over TCP and checks the device unless told not to, loudly. */
+static int check_tls(parse_t *st)
+{
+    const tls_options_t *t = &st->o->tls;
+
+    if (!t->enabled)
+        return 1;
+    if (st->o->uart)
+        return fail(st, "--tls and --tls-* are for TCP, not -D/--uart");
+    if (t->insecure && t->ca_file)
+        return fail(st, "--tls-ca and --tls-insecure exclude each other");
+    if (!t->insecure && !t->ca_file)
+        return fail(st, "--tls needs --tls-ca FILE to verify the device's certificate (or "
+                    "--tls-insecure to skip the check, so that anyone on the path could "
+                    "pose as the device)");
+    if (!t->cert_file != !t->key_file)
+        return fail(st, "--tls-cert and --tls-key go together (the client certificate and "
+                    "its private key)");
+    return 1;
 }
 
 /* Options that only make sense with some operations. */
@@ -258,11 +326,15 @@ static int check_combination(parse_t *st)
         return fail(st, "-f/--file is only valid with -i/--install");
     if ((st->seen & SEEN_INSTALL_NUM) && op != CLI_OP_INSTALL)
         return fail(st, "--heap, --timers and --watchdog are only valid with -i/--install");
+    if ((st->seen & SEEN_INSTALL_ONLY) && op != CLI_OP_INSTALL)
+        return fail(st, "--sign and --upgrade are only valid with -i/--install");
     if ((st->seen & SEEN_TYPE) && op != CLI_OP_INSTALL && op != CLI_OP_UNINSTALL)
         return fail(st, "--type is only valid with -i/--install or -u/--uninstall");
     if ((st->seen & (SEEN_ACTION | SEEN_PAYLOAD)) && op != CLI_OP_REQUEST)
         return fail(st, "%s is only valid with -r/--request",
                     st->seen & SEEN_ACTION ? "-A/--action" : "-p/--payload");
+    if (!check_tls(st))
+        return 0;
     if ((st->seen & SEEN_ADDRESS) && (st->seen & SEEN_UART))
         return fail(st, "-S/--address (TCP) and -D/--uart (UART) exclude each other");
     return 1;
@@ -309,6 +381,7 @@ void cli_usage(FILE *out)
 {
     fputs("Usage:\n"
           "  host_tool -i NAME -f FILE [--type=T] [--heap=N] [--timers=N] [--watchdog=MS]\n"
+          "            [--sign KEY.pem] [--upgrade]\n"
           "  host_tool -u NAME [--type=T]\n"
           "  host_tool -q[NAME]            (or --query[=NAME]; no NAME = all apps)\n"
           "  host_tool -r URL -A GET|PUT|POST|DELETE [-p PAYLOAD.json]\n"
@@ -323,11 +396,15 @@ void cli_usage(FILE *out)
           "  -r, --request URL       send a request to URL (needs -A)\n"
           "  -s, --register URL      subscribe to event URL\n"
           "  -d, --deregister URL    unsubscribe from event URL\n"
-          "  -f, --file FILE         app binary (.wasm) to install\n"
+          "  -f, --file FILE         app to install: a .wasm, or a signed package (.wpk)\n"
           "      --type=T            app type, e.g. wasm (install/uninstall)\n"
           "      --heap=N            app heap size in bytes\n"
           "      --timers=N          maximum number of app timers\n"
           "      --watchdog=MS       app watchdog interval in ms\n"
+          "      --sign KEY.pem      sign the .wasm on the fly with this P-256 private key\n"
+          "                          (package version \"0\"; app-sign makes versioned ones)\n"
+          "      --upgrade           replace the installed app NAME; it keeps running if the\n"
+          "                          new version fails\n"
           "  -A, --action ACTION     GET, PUT, POST or DELETE (case insensitive)\n"
           "  -p, --payload FILE      request payload: a JSON object, sent as attr_container\n"
           "\n"
@@ -343,6 +420,12 @@ void cli_usage(FILE *out)
           "  -U, --udp PORT          also send the output as UDP datagrams to\n"
           "                          127.0.0.1:PORT\n"
           "      --json              print one JSON object per line per response or event\n"
+          "      --tls               TCP in TLS 1.2 (each --tls-* option implies it)\n"
+          "      --tls-ca FILE       the device's certificate must be signed by this CA\n"
+          "      --tls-name NAME     ... and carry NAME (default: the -S address)\n"
+          "      --tls-cert FILE     our client certificate, for a device that asks\n"
+          "      --tls-key FILE      its private key\n"
+          "      --tls-insecure      TLS without checking the device (instead of --tls-ca)\n"
           "  -h, --help              show this help\n"
           "\n"
           "Exit status: the response status (e.g. 65 created, 66 deleted, 69 content,\n"

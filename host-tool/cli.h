@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tls.h"
+
 typedef enum cli_op {
     CLI_OP_NONE,
     CLI_OP_INSTALL,   /* -i NAME -f FILE */
@@ -40,6 +42,9 @@ typedef struct cli_options {
     const char *uart;         /* -D: UART device; NULL = TCP */
     uint32_t baud;            /* -B, default 115200 (checked when opening) */
     bool json;                /* --json: one JSON line per message */
+    tls_options_t tls;        /* --tls and --tls-*: TCP in TLS */
+    const char *sign_key;     /* --sign: sign -f as a package with this private key */
+    bool upgrade;             /* --upgrade: replace an installed app of the name */
 } cli_options_t;
 
 typedef enum cli_result {

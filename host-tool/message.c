@@ -14,6 +14,7 @@
 #include "attr_container.h"
 #include "json_attr.h"
 #include "link_parser.h"
+#include "package.h"
 #include "shared_utils.h"
 
 #define MAX_FILE_SIZE (1u << 30) /* far above any device's app limit */
@@ -137,6 +138,8 @@ char *msg_url(const cli_options_t *o)
             append(url, cap, &len, "&timers=%u", o->timers);
         if (o->watchdog_ms)
             append(url, cap, &len, "&wd=%u", o->watchdog_ms);
+        if (o->op == CLI_OP_INSTALL && o->upgrade)
+            append(url, cap, &len, "&upgrade=1");
         break;
     case CLI_OP_QUERY:
         append(url, cap, &len, o->name ? "/applet?name=%s" : "/applet", o->name);
@@ -159,6 +162,40 @@ char *msg_url(const cli_options_t *o)
  * The message
  * ======================================================================== */
 
+/* --sign: the app file in *io_data replaced by a package of it for app
+ * o->name, version "0", signed with the key; freed (NULL) on failure. */
+static int sign_payload(const cli_options_t *o, uint8_t **io_data, size_t *io_len, char *err,
+                        size_t err_size)
+{
+    char detail[384] = "";
+    pkg_key_t *key = NULL;
+    uint8_t *pkg = NULL;
+    size_t pkg_size = 0;
+    pkg_err_t e;
+    int ok = 0;
+
+    if (pkg_is_package(*io_data, *io_len)) {
+        set_err(err, err_size, "app file '%s' is a signed package already: install it "
+                "without --sign", o->file);
+    } else if (pkg_key_load(o->sign_key, true, &key, detail, sizeof(detail)) != PKG_OK) {
+        set_err(err, err_size, "--sign: %s", detail);
+    } else if ((e = pkg_sign(key, o->name, "0", *io_data, *io_len, &pkg, &pkg_size)) != PKG_OK) {
+        set_err(err, err_size, "--sign: %s", pkg_strerror(e));
+    } else {
+        free(*io_data);
+        *io_data = pkg;
+        *io_len = pkg_size;
+        ok = 1;
+    }
+    pkg_key_free(key);
+    if (!ok) {
+        free(*io_data);
+        *io_data = NULL;
+        *io_len = 0;
+    }
+    return ok;
+}
+
 /* The request payload: the install file, or the -p JSON as a container. */
 static int load_payload(const cli_options_t *o, uint8_t **out_data, size_t *out_len,
                         char *err, size_t err_size)
@@ -179,7 +216,7 @@ static int load_payload(const cli_options_t *o, uint8_t **out_data, size_t *out_
             *out_data = NULL;
             return 0;
         }
-        return 1;
+        return o->sign_key ? sign_payload(o, out_data, out_len, err, err_size) : 1;
     }
     if (o->op != CLI_OP_REQUEST || !o->payload_file)
         return 1;

@@ -80,8 +80,12 @@ static void on_timer(uv_timer_t *timer)
 
     switch (s->state) {
     case ST_CONNECTING:
-        warn(s, "cannot connect to %s: no answer within %u ms", conn_peer(s->conn),
-             s->opts->timeout_ms);
+        if (conn_handshaking(s->conn))
+            warn(s, "TLS handshake with %s failed: no answer within %u ms (does the device "
+                 "use TLS?)", conn_peer(s->conn), s->opts->timeout_ms);
+        else
+            warn(s, "cannot connect to %s: no answer within %u ms", conn_peer(s->conn),
+                 s->opts->timeout_ms);
         finish(s, SESSION_EXIT_ERROR);
         break;
     case ST_SENDING:
@@ -287,9 +291,13 @@ static void start(session_t *s)
     const cli_options_t *o = s->opts;
     char err[512] = "";
 
-    s->conn = o->uart ? conn_open_uart(&s->loop, o->uart, o->baud, &handlers, err, sizeof(err))
-                      : conn_open_tcp(&s->loop, o->address, o->port, &handlers, err,
-                                      sizeof(err));
+    if (o->uart)
+        s->conn = conn_open_uart(&s->loop, o->uart, o->baud, &handlers, err, sizeof(err));
+    else if (o->tls.enabled)
+        s->conn = conn_open_tls(&s->loop, o->address, o->port, &o->tls, &handlers, err,
+                                sizeof(err));
+    else
+        s->conn = conn_open_tcp(&s->loop, o->address, o->port, &handlers, err, sizeof(err));
     if (!s->conn) {
         warn(s, "%s", err);
         s->state = ST_DONE;

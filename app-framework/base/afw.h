@@ -42,9 +42,11 @@ typedef struct afw_host {
     bool (*subscribe_event)(void *ctx, afw_app_t *app, const char *url, char *err,
                             uint32_t err_size);
     /* req points into the app's memory and is valid during the call only;
-     * its sender is already this app's id. */
-    bool (*post_request)(void *ctx, afw_app_t *app, const request_t *req, char *err,
-                         uint32_t err_size);
+     * its sender is already this app's id. Returns 0 when the request was
+     * taken, else the status it was refused with (131 forbidden, 163 over
+     * a limit, ...); a refused request is also answered through
+     * on_response, an event is dropped. Never traps the app. */
+    int (*post_request)(void *ctx, afw_app_t *app, const request_t *req);
     void (*send_response)(void *ctx, afw_app_t *app, const response_t *resp);
     /* Called from manager threads: queue an event for app app_id; data is
      * copied. False when the app is gone or its queue is full (the caller

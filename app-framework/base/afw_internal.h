@@ -101,6 +101,7 @@ struct afw_app {
     tmr_timer_t *timers;
     uint32_t max_timers;
     int32_t next_timer_id;
+    bool timers_full_logged; /* the last creation was refused and logged */
 };
 
 /* The app whose natives run on exec_env; NULL after raising an exception

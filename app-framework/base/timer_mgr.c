@@ -304,12 +304,17 @@ static int32_t n_create_timer(wasm_exec_env_t env, int32_t interval, int32_t is_
     tmr_mgr_t *mgr;
     tmr_timer_t *t;
     int32_t id = -1;
+    bool log_full;
 
     if (!app || interval < 0)
         return -1;
     mgr = &app->afw->tmr;
     pthread_mutex_lock(&mgr->lock);
     t = timer_slot(mgr, app);
+    /* logged once per run of refusals: an app retrying in a loop must not
+     * flood the log */
+    log_full = !t && !app->timers_full_logged;
+    app->timers_full_logged = !t;
     if (t) {
         t->app = app;
         t->id = id = next_timer_id(app);
@@ -322,6 +327,9 @@ static int32_t n_create_timer(wasm_exec_env_t env, int32_t interval, int32_t is_
             timer_start(mgr, t, afw_now_ms());
     }
     pthread_mutex_unlock(&mgr->lock);
+    if (log_full)
+        afw_log("app %u: all of its %u timers are in use: wasm_create_timer returns -1",
+                app->id, app->max_timers);
     return id;
 }
 

@@ -314,8 +314,10 @@ void am_shutdown(am_t *am)
 
     if (!am)
         return;
+    am_app_hooks_close(am); /* stopping is not uninstalling: the store keeps the apps */
     while (any_app(am, name))
         am_app_uninstall(am, name, NULL, NULL, 0);
+    am_app_hooks_release(am);
     while (am->clients)
         am_client_close(am->clients);
     am_threads_stop(am);

@@ -43,10 +43,12 @@ am_app_t *am_app_by_id(am_t *am, uint32_t id)
     return NULL;
 }
 
+/* The new version of an upgrade is not found by name: until the switch the
+ * name, and so every request to /app/<name>/, is the old version's. */
 am_app_t *am_app_by_name(am_t *am, const char *name, size_t len)
 {
     for (am_app_t *app = am->apps; app; app = app->next)
-        if (strlen(app->name) == len && memcmp(app->name, name, len) == 0)
+        if (!app->replaces && strlen(app->name) == len && memcmp(app->name, name, len) == 0)
             return app;
     return NULL;
 }
@@ -92,15 +94,16 @@ bool am_app_post(am_app_t *app, am_msg_t *m)
     return ok;
 }
 
-/* The next message, or NULL once the app is told to stop. */
+/* The next message; NULL once the app is told to stop, or is draining (the
+ * version an upgrade replaced) and has taken everything queued. */
 static am_msg_t *app_next(am_app_t *app)
 {
     am_msg_t *m = NULL;
 
     pthread_mutex_lock(&app->qlock);
-    while (!app->stop && !app->head)
+    while (!app->stop && !app->draining && !app->head)
         pthread_cond_wait(&app->qcond, &app->qlock);
-    if (!app->stop) {
+    if (!app->stop && app->head) {
         m = app->head;
         app->head = m->next;
         if (!app->head)
@@ -367,18 +370,43 @@ static am_app_t *app_new(am_t *am, const am_app_params_t *p)
     return app;
 }
 
-/* Lists app as STARTING under a fresh id: its name is taken from now on. */
-static bool app_register(am_t *am, am_app_t *app, char *err, uint32_t err_size)
+/* Why app may not take the installed app old's place in an upgrade, or NULL. */
+static const char *upgrade_refusal(const am_app_t *old, const am_app_t *caller)
 {
+    if (old->state != AM_APP_RUNNING)
+        return "the app is still being installed.";
+    if (old->busy)
+        return "the app is being upgraded or uninstalled.";
+    if (old == caller) /* the switch waits for the old version's thread */
+        return "an app cannot upgrade itself.";
+    return NULL;
+}
+
+/* Lists app as STARTING under a fresh id. A plain install takes the name
+ * from now on. An upgrade of an installed name marks the installed app busy
+ * and shadows it (app->replaces) until the switch; it needs no free slot,
+ * as it leaves the number of apps as it was. */
+static bool app_register(am_t *am, am_app_t *app, bool upgrade, const am_app_t *caller,
+                         char *err, uint32_t err_size)
+{
+    const char *why = NULL;
+    am_app_t *old;
     bool ok = false;
 
     pthread_mutex_lock(&am->lock);
-    if (am_app_by_name(am, app->name, strlen(app->name))) {
-        am_set_err(err, err_size, "Install WASM app failed: app already installed.");
-    } else if (am->n_apps >= am->cfg.max_apps) {
+    old = am_app_by_name(am, app->name, strlen(app->name));
+    if (old)
+        why = upgrade ? upgrade_refusal(old, caller) : "app already installed.";
+    if (why) {
+        am_set_err(err, err_size, "Install WASM app failed: %s", why);
+    } else if (!old && am->n_apps >= am->cfg.max_apps) {
         am_set_err(err, err_size, "Install WASM app failed: %u apps are installed, the limit.",
                    am->cfg.max_apps);
     } else {
+        if (old) {
+            old->busy = true;
+            app->replaces = old;
+        }
         do { /* ids are not reused until they wrap */
             app->id = ++am->next_app_id;
         } while (app->id == 0 || app->id >= AM_ID_HOST || am_app_by_id(am, app->id));
@@ -392,9 +420,9 @@ static bool app_register(am_t *am, am_app_t *app, char *err, uint32_t err_size)
     return ok;
 }
 
-static void app_unregister(am_t *am, am_app_t *app)
+/* Takes app off the list (caller holds am.lock). */
+static void app_unlink(am_t *am, am_app_t *app)
 {
-    pthread_mutex_lock(&am->lock);
     for (am_app_t **link = &am->apps; *link; link = &(*link)->next) {
         if (*link == app) {
             *link = app->next;
@@ -402,6 +430,12 @@ static void app_unregister(am_t *am, am_app_t *app)
             break;
         }
     }
+}
+
+static void app_unregister(am_t *am, am_app_t *app)
+{
+    pthread_mutex_lock(&am->lock);
+    app_unlink(am, app);
     am_registry_drop_app(am, app->id);
     pthread_mutex_unlock(&am->lock);
 }
@@ -489,6 +523,13 @@ static bool app_run(am_app_t *app, char *why, uint32_t why_size)
     return true;
 }
 
+static void app_join(am_app_t *app)
+{
+    if (app->thread_started)
+        pthread_join(app->thread, NULL);
+    app->thread_started = false;
+}
+
 /* Stops the thread: a running callback is interrupted, on_destroy runs. */
 static void app_stop(am_app_t *app)
 {
@@ -503,9 +544,7 @@ static void app_stop(am_app_t *app)
     app->stop = true;
     pthread_cond_signal(&app->qcond);
     pthread_mutex_unlock(&app->qlock);
-    if (app->thread_started)
-        pthread_join(app->thread, NULL);
-    app->thread_started = false;
+    app_join(app);
 }
 
 /* Frees everything the app owned; requests still queued are answered 163.
@@ -543,77 +582,324 @@ static void app_teardown(am_app_t *app)
 }
 
 /* ------------------------------------------------------------------------
+ * Install hooks: verification and persistence (app_manager.h)
+ * ------------------------------------------------------------------------ */
+
+void am_set_verifier(am_t *am, am_verify_fn verify, void (*release)(void *), void *user)
+{
+    if (!am)
+        return;
+    pthread_mutex_lock(&am->lock);
+    am->verify = verify;
+    am->verify_release = release;
+    am->verify_user = user;
+    pthread_mutex_unlock(&am->lock);
+}
+
+void am_set_persist(am_t *am, const am_persist_t *persist, void (*release)(void *))
+{
+    if (!am)
+        return;
+    pthread_mutex_lock(&am->lock);
+    if (persist)
+        am->persist = *persist;
+    else
+        memset(&am->persist, 0, sizeof am->persist);
+    am->persist_release = release;
+    pthread_mutex_unlock(&am->lock);
+}
+
+void am_app_hooks_close(am_t *am)
+{
+    pthread_mutex_lock(&am->lock);
+    am->closing = true;
+    pthread_mutex_unlock(&am->lock);
+}
+
+void am_app_hooks_release(am_t *am)
+{
+    void (*verify_release)(void *), (*persist_release)(void *);
+    void *verify_user, *persist_user;
+
+    pthread_mutex_lock(&am->lock);
+    verify_release = am->verify_release;
+    verify_user = am->verify_user;
+    persist_release = am->persist_release;
+    persist_user = am->persist.user;
+    am->verify = NULL;
+    am->verify_release = am->persist_release = NULL;
+    memset(&am->persist, 0, sizeof am->persist);
+    pthread_mutex_unlock(&am->lock);
+    if (verify_release)
+        verify_release(verify_user);
+    if (persist_release)
+        persist_release(persist_user);
+}
+
+/* Runs the verifier on payload: 0 with the wasm to load in *out_wasm, or
+ * the status of the refusal with err set. */
+static int install_verify(am_t *am, const char *name, const uint8_t *payload, uint32_t size,
+                          const uint8_t **out_wasm, uint32_t *out_size, char *err,
+                          uint32_t err_size)
+{
+    char why[256] = "";
+    am_verify_fn verify;
+    void *user;
+    bool closing;
+    int status;
+
+    pthread_mutex_lock(&am->lock);
+    verify = am->verify;
+    user = am->verify_user;
+    closing = am->closing;
+    pthread_mutex_unlock(&am->lock);
+    *out_wasm = payload;
+    *out_size = size;
+    if (closing) {
+        am_set_err(err, err_size, "Install WASM app failed: the app manager is stopping.");
+        return INTERNAL_SERVER_ERROR_5_00;
+    }
+    if (!verify)
+        return 0;
+    status = verify(user, name, payload, size, out_wasm, out_size, why, sizeof why);
+    if (status == 0 && (*out_wasm < payload || *out_size > size ||
+                        (size_t)(*out_wasm - payload) > size - *out_size)) {
+        status = INTERNAL_SERVER_ERROR_5_00; /* a verifier bug must not reach the loader */
+        snprintf(why, sizeof why, "the verifier returned a wasm outside the payload");
+    }
+    if (status != 0) {
+        am_set_err(err, err_size, "Install WASM app failed: %s", why[0] ? why : "refused.");
+        am_log(am, 1, "install of app '%s' refused with %d: %s", name, status,
+               why[0] ? why : "refused.");
+    }
+    return status;
+}
+
+/* Saves the install through the persistence hook, if any; false with the
+ * reason in why. */
+static bool install_save(am_t *am, const am_app_params_t *params, const uint8_t *payload,
+                         uint32_t size, char *why, uint32_t why_size)
+{
+    am_persist_t persist;
+    bool closing;
+
+    pthread_mutex_lock(&am->lock);
+    persist = am->persist;
+    closing = am->closing;
+    pthread_mutex_unlock(&am->lock);
+    if (closing) {
+        am_set_err(why, why_size, "the app manager is stopping.");
+        return false;
+    }
+    if (!persist.save)
+        return true;
+    why[0] = '\0';
+    if (persist.save(persist.user, params, payload, size, why, why_size))
+        return true;
+    if (!why[0])
+        am_set_err(why, why_size, "saving the app failed.");
+    return false;
+}
+
+/* ------------------------------------------------------------------------
  * Install and uninstall
  * ------------------------------------------------------------------------ */
+
+/* Room a package's header may take around the wasm it carries. */
+#define AM_PAYLOAD_SLACK 4096u
+
+/* Undoes an install that failed after app_register: the app goes (its
+ * on_destroy runs if its on_init did), and an app it was to replace stays
+ * as it was. */
+static void install_abandon(am_t *am, am_app_t *app)
+{
+    am_app_t *old = app->replaces;
+
+    app_unregister(am, app);
+    app_stop(app);
+    app_teardown(app);
+    if (old) {
+        pthread_mutex_lock(&am->lock);
+        old->busy = false;
+        pthread_mutex_unlock(&am->lock);
+    }
+}
+
+/* The moment of an upgrade, under am.lock: app (the new version) takes the
+ * name and the URLs the old version registered (the new version's own
+ * registrations of those URLs were not taken, one owner per URL). Requests
+ * routed before the switch stay with the old version, which answers them
+ * (its queue drains), runs on_destroy and goes; requests after it reach the
+ * new one. So no request is lost in between. */
+static void upgrade_switch(am_t *am, am_app_t *app)
+{
+    am_app_t *old = app->replaces;
+
+    pthread_mutex_lock(&am->lock);
+    app_unlink(am, old);
+    for (am_resource_t *r = am->resources; r; r = r->next) {
+        if (r->app_id == old->id) {
+            r->app_id = app->id;
+            app->n_resources++;
+        }
+    }
+    app->replaces = NULL;
+    app->state = AM_APP_RUNNING;
+    pthread_mutex_unlock(&am->lock);
+
+    pthread_mutex_lock(&old->qlock);
+    old->draining = true;
+    pthread_cond_signal(&old->qcond);
+    pthread_mutex_unlock(&old->qlock);
+    app_join(old);
+    /* only now: the registry remembers what the old version was asked, so
+     * that its answers while draining are accepted */
+    pthread_mutex_lock(&am->lock);
+    am_registry_drop_app(am, old->id);
+    pthread_mutex_unlock(&am->lock);
+    am_log(am, 2, "upgraded app '%s' (id %u replaces id %u)", app->name, app->id, old->id);
+    app_teardown(old);
+}
+
+/* Checks the name and sizes, and runs the verifier: 0 with the wasm to
+ * load, or the status to answer with err set. */
+static int install_check(am_t *am, const am_app_params_t *params, const uint8_t *payload,
+                         uint32_t size, const uint8_t **out_wasm, uint32_t *out_size,
+                         char *err, uint32_t err_size)
+{
+    int status;
+
+    if (!name_ok(params->name)) {
+        am_set_err(err, err_size, "Install WASM app failed: invalid app name.");
+        return INTERNAL_SERVER_ERROR_5_00;
+    }
+    if (!payload || size == 0 || size > (uint64_t)am->cfg.max_app_size + AM_PAYLOAD_SLACK) {
+        am_set_err(err, err_size, "Install WASM app failed: the app is empty or over %u bytes.",
+                   am->cfg.max_app_size);
+        return INTERNAL_SERVER_ERROR_5_00;
+    }
+    status = install_verify(am, params->name, payload, size, out_wasm, out_size, err, err_size);
+    if (status != 0)
+        return status;
+    if (*out_size == 0 || *out_size > am->cfg.max_app_size) {
+        am_set_err(err, err_size, "Install WASM app failed: the app is empty or over %u bytes.",
+                   am->cfg.max_app_size);
+        return INTERNAL_SERVER_ERROR_5_00;
+    }
+    return 0;
+}
+
+int am_app_install_ex(am_t *am, const am_app_params_t *params, const uint8_t *payload,
+                      uint32_t size, const am_app_t *caller, char *err, uint32_t err_size)
+{
+    char why[320] = "";
+    const uint8_t *wasm;
+    uint32_t wasm_size;
+    am_app_t *app;
+    int status;
+
+    status = install_check(am, params, payload, size, &wasm, &wasm_size, err, err_size);
+    if (status != 0)
+        return status;
+    if (!(app = app_new(am, params))) {
+        am_set_err(err, err_size, "Install WASM app failed: out of memory.");
+        return INTERNAL_SERVER_ERROR_5_00;
+    }
+    if (!app_register(am, app, params->upgrade, caller, err, err_size)) {
+        app_teardown(app);
+        return INTERNAL_SERVER_ERROR_5_00;
+    }
+    if (!app_load(app, wasm, wasm_size, why, sizeof why) || !app_run(app, why, sizeof why) ||
+        !install_save(am, params, payload, size, why, sizeof why)) {
+        am_set_err(err, err_size, "Install WASM app failed: %s", why);
+        install_abandon(am, app);
+        return INTERNAL_SERVER_ERROR_5_00;
+    }
+    if (app->replaces) {
+        upgrade_switch(am, app);
+    } else {
+        pthread_mutex_lock(&am->lock);
+        app->state = AM_APP_RUNNING;
+        pthread_mutex_unlock(&am->lock);
+        am_log(am, 2, "installed app '%s' (id %u)", app->name, app->id);
+    }
+    am_applet_changed(am);
+    return 0;
+}
 
 bool am_app_install(am_t *am, const am_app_params_t *params, const uint8_t *wasm,
                     uint32_t size, char *err, uint32_t err_size)
 {
-    char why[320] = "";
-    am_app_t *app;
+    return am_app_install_ex(am, params, wasm, size, NULL, err, err_size) == 0;
+}
 
-    if (!name_ok(params->name)) {
-        am_set_err(err, err_size, "Install WASM app failed: invalid app name.");
-        return false;
+/* Why name may not be uninstalled by caller now, or NULL (am.lock). */
+static const char *uninstall_refusal(am_t *am, const am_app_t *app, const am_app_t *caller)
+{
+    if (!app)
+        return "no app found.";
+    if (app->state != AM_APP_RUNNING)
+        return "the app is still being installed.";
+    if (app->busy)
+        return "the app is being upgraded or uninstalled.";
+    if (app == caller)
+        return "an app cannot uninstall itself.";
+    if (caller && am_app_by_id(am, caller->id) != caller)
+        /* two apps removing each other would each wait for the other */
+        return "the asking app is being uninstalled itself.";
+    return NULL;
+}
+
+/* Drops app's store entry through persist (a copy of the hook taken when
+ * app was marked busy); false with the reason in why. */
+static bool uninstall_drop(am_t *am, am_app_t *app, const am_persist_t *persist, char *why,
+                           uint32_t why_size)
+{
+    bool ok;
+
+    if (!persist->drop)
+        return true;
+    why[0] = '\0';
+    ok = persist->drop(persist->user, app->name, why, why_size);
+    if (!ok && !why[0])
+        am_set_err(why, why_size, "removing the app from the store failed.");
+    if (!ok) {
+        pthread_mutex_lock(&am->lock);
+        app->busy = false;
+        pthread_mutex_unlock(&am->lock);
     }
-    if (!wasm || size == 0 || size > am->cfg.max_app_size) {
-        am_set_err(err, err_size, "Install WASM app failed: the app is empty or over %u bytes.",
-                   am->cfg.max_app_size);
-        return false;
-    }
-    if (!(app = app_new(am, params))) {
-        am_set_err(err, err_size, "Install WASM app failed: out of memory.");
-        return false;
-    }
-    if (!app_register(am, app, err, err_size)) {
-        app_teardown(app);
-        return false;
-    }
-    if (!app_load(app, wasm, size, why, sizeof why) || !app_run(app, why, sizeof why)) {
-        am_set_err(err, err_size, "Install WASM app failed: %s", why);
-        app_unregister(am, app);
-        app_stop(app);
-        app_teardown(app);
-        return false;
-    }
-    pthread_mutex_lock(&am->lock);
-    app->state = AM_APP_RUNNING;
-    pthread_mutex_unlock(&am->lock);
-    am_log(am, 2, "installed app '%s' (id %u)", app->name, app->id);
-    am_applet_changed(am);
-    return true;
+    return ok;
 }
 
 bool am_app_uninstall(am_t *am, const char *name, const am_app_t *caller, char *err,
                       uint32_t err_size)
 {
+    char why[320];
+    const char *refusal;
+    am_persist_t persist;
     am_app_t *app;
-
-    const char *why = NULL;
 
     pthread_mutex_lock(&am->lock);
     app = am_app_by_name(am, name, strlen(name));
-    if (!app)
-        why = "no app found.";
-    else if (app->state != AM_APP_RUNNING)
-        why = "the app is still being installed.";
-    else if (app == caller)
-        why = "an app cannot uninstall itself.";
-    else if (caller && am_app_by_id(am, caller->id) != caller)
-        /* two apps removing each other would each wait for the other */
-        why = "the asking app is being uninstalled itself.";
-    if (why) {
-        pthread_mutex_unlock(&am->lock);
+    refusal = uninstall_refusal(am, app, caller);
+    if (!refusal) {
+        /* busy: from here only this call may remove or replace app */
+        app->busy = true;
+        persist = am->persist;
+        if (am->closing) /* stopping is not uninstalling */
+            persist.drop = NULL;
+    }
+    pthread_mutex_unlock(&am->lock);
+    if (refusal) {
+        am_set_err(err, err_size, "Uninstall WASM app failed: %s", refusal);
+        return false;
+    }
+    if (!uninstall_drop(am, app, &persist, why, sizeof why)) {
         am_set_err(err, err_size, "Uninstall WASM app failed: %s", why);
         return false;
     }
-    for (am_app_t **link = &am->apps; *link; link = &(*link)->next) {
-        if (*link == app) {
-            *link = app->next;
-            break;
-        }
-    }
-    am->n_apps--;
+    pthread_mutex_lock(&am->lock);
+    app_unlink(am, app);
     am_registry_drop_app(am, app->id);
     pthread_mutex_unlock(&am->lock);
     app_stop(app);

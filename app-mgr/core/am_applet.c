@@ -8,7 +8,7 @@
 #include "am_internal.h"
 
 /* ------------------------------------------------------------------------
- * Query parameters: "/applet?name=N&heap=H&timers=T&wd=W&type=wasm"
+ * Query parameters: "/applet?name=N&heap=H&timers=T&wd=W&type=wasm&upgrade=1"
  * ------------------------------------------------------------------------ */
 
 /* 1: the value of key is in out; 0: absent; -1: longer than out_size - 2
@@ -132,10 +132,13 @@ static void applet_query(am_t *am, const request_t *req, uint32_t sender, uint32
     attr_container_destroy(c);
 }
 
-static void applet_install(am_t *am, const request_t *req, uint32_t sender, uint32_t mid)
+static void applet_install(am_t *am, const am_app_t *caller, const request_t *req,
+                           uint32_t sender, uint32_t mid)
 {
     char name[AM_NAME_MAX + 2], type[16], err[384];
     am_app_params_t params;
+    uint32_t upgrade;
+    int status;
 
     memset(&params, 0, sizeof params);
     params.name = name;
@@ -151,14 +154,18 @@ static void applet_install(am_t *am, const request_t *req, uint32_t sender, uint
     }
     if (!param_u32(req->url, "heap", 0, &params.heap_size) ||
         !param_u32(req->url, "timers", 0, &params.max_timers) ||
-        !param_u32(req->url, "wd", 0, &params.watchdog_ms)) {
+        !param_u32(req->url, "wd", 0, &params.watchdog_ms) ||
+        !param_u32(req->url, "upgrade", 0, &upgrade) || upgrade > 1) {
         am_reply(am, sender, mid, INTERNAL_SERVER_ERROR_5_00,
-                 "Install WASM app failed: invalid heap, timers or wd value.");
+                 "Install WASM app failed: invalid heap, timers, wd or upgrade value.");
         return;
     }
-    if (!am_app_install(am, &params, req->payload,
-                        req->payload_len > 0 ? (uint32_t)req->payload_len : 0, err, sizeof err)) {
-        am_reply(am, sender, mid, INTERNAL_SERVER_ERROR_5_00, err);
+    params.upgrade = upgrade == 1;
+    status = am_app_install_ex(am, &params, req->payload,
+                               req->payload_len > 0 ? (uint32_t)req->payload_len : 0, caller,
+                               err, sizeof err);
+    if (status != 0) {
+        am_reply(am, sender, mid, status, err);
         return;
     }
     am_reply(am, sender, mid, CREATED_2_01, NULL);
@@ -195,7 +202,7 @@ static void applet_request(am_t *am, am_app_t *app, const request_t *req, uint32
         applet_query(am, req, sender, mid);
         break;
     case COAP_PUT:
-        applet_install(am, req, sender, mid);
+        applet_install(am, app, req, sender, mid);
         break;
     case COAP_DELETE:
         applet_uninstall(am, app, req, sender, mid);

@@ -89,6 +89,20 @@ typedef struct am_app {
     /* the request on_request is handling now (the app's thread only) */
     bool cur_wants_answer, cur_answered;
     uint32_t cur_sender, cur_mid;
+
+    /* per-app limits (am.lock; am_route.c): the event bucket, in
+     * thousandths of an event, and refusals logged so far */
+    uint64_t ev_tokens, ev_refill_ms;
+    bool ev_bucket_set, ev_dropping;
+    uint32_t ev_dropped; /* events dropped in the current burst */
+    uint32_t n_refusals;
+
+    /* upgrades and uninstalls (am.lock; am_app.c) */
+    struct am_app *replaces; /* while the new version of an upgrade: the old
+                              * one, which keeps the name until the switch */
+    bool busy;               /* being upgraded, or its store entry dropped */
+    bool draining;           /* (qlock) the replaced version: answer what is
+                              * queued, then run on_destroy and end */
 } am_app_t;
 
 /* ---- registries (am.lock) --------------------------------------------------- */
@@ -163,6 +177,20 @@ struct am {
     am_hmsg_t *hhead, *htail;
     uint32_t n_host_events;
     am_client_t *delivering;
+
+    /* permissions and per-app limits (am.lock; am_route.c) */
+    am_app_limits_t limits; /* zero fields: the defaults */
+    char grants[AM_MAX_GRANTS][AM_NAME_MAX + 1];
+    uint32_t n_grants;
+    struct am_asked *asked; /* requests apps sent to apps, unanswered */
+
+    /* install hooks (am.lock; am_app.c) */
+    am_verify_fn verify;
+    void (*verify_release)(void *);
+    void *verify_user;
+    am_persist_t persist;
+    void (*persist_release)(void *);
+    bool closing; /* am_shutdown has begun: no installs; uninstalls keep the store */
 };
 
 /* am.c */
@@ -190,6 +218,14 @@ bool am_app_install(am_t *am, const am_app_params_t *params, const uint8_t *wasm
                     uint32_t size, char *err, uint32_t err_size);
 bool am_app_uninstall(am_t *am, const char *name, const am_app_t *caller, char *err,
                       uint32_t err_size);
+/* am_app_install with the status to answer: 0 installed, 131 refused by the
+ * verifier, 160 any other failure. caller: the asking app, or NULL. */
+int am_app_install_ex(am_t *am, const am_app_params_t *params, const uint8_t *payload,
+                      uint32_t size, const am_app_t *caller, char *err, uint32_t err_size);
+/* am_shutdown: hooks_close before its first uninstall (no more installs,
+ * uninstalls keep the store), hooks_release after its last. */
+void am_app_hooks_close(am_t *am);
+void am_app_hooks_release(am_t *am);
 
 /* am_route.c */
 extern const afw_host_t am_afw_host; /* ctx = the am_t */

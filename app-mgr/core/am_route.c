@@ -1,7 +1,12 @@
 /* Routing (contract 4.3 and 4.4): the resource and event registries, where
  * a request goes, where a response goes back to, event fan-out, the
  * requests clients wait on, and the host interface the app framework calls
- * from natives and manager threads. */
+ * from natives and manager threads. Also what apps may do to each other:
+ * the manager's URLs need a permission, a response is accepted only from
+ * the app that was asked, and per-app limits (event rate, share of another
+ * app's queue) make an abusive app the only one that notices its abuse. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "am_internal.h"
@@ -45,6 +50,261 @@ static bool is_manager_url(const char *url)
 
     return check_url_start(url, len, "/app") || check_url_start(url, len, "/applet") ||
            check_url_start(url, len, "/event");
+}
+
+/* The URLs the manager serves itself, which apps need a grant for
+ * ("/app/<name>/..." only reaches that app). */
+static bool is_privileged_url(const char *url)
+{
+    int len = (int)strlen(url);
+
+    return check_url_start(url, len, "/applet") || check_url_start(url, len, "/event");
+}
+
+/* ------------------------------------------------------------------------
+ * Permissions and per-app limits (am.lock unless noted). An app refused
+ * or over a limit gets an error; the other apps and the hosts go on.
+ * ------------------------------------------------------------------------ */
+
+/* Refusals logged per app; later ones are only counted, so that an app
+ * refused in a loop cannot flood the log. */
+#define AM_REFUSALS_LOGGED 16
+#define AM_MILLI 1000u /* the event bucket counts thousandths of an event */
+
+/* A request an app sent to an app and that target has not answered yet:
+ * the target alone may answer it, once (am.asked, newest first). */
+typedef struct am_asked {
+    struct am_asked *next;
+    uint32_t target, sender;
+    uint32_t mid; /* the sender's own */
+} am_asked_t;
+
+static uint32_t event_rate(const am_t *am)
+{
+    return am->limits.event_rate ? am->limits.event_rate : AM_DEFAULT_EVENT_RATE;
+}
+
+static uint32_t event_burst(const am_t *am)
+{
+    return am->limits.event_burst ? am->limits.event_burst : AM_DEFAULT_EVENT_BURST;
+}
+
+/* By default half of an app's queue: one flooding app leaves the other
+ * half to the hosts and the other apps. */
+static uint32_t sender_queue(const am_t *am)
+{
+    uint32_t half = am->cfg.queue_len / 2;
+
+    if (am->limits.sender_queue)
+        return am->limits.sender_queue;
+    return half ? half : 1;
+}
+
+void am_set_app_limits(am_t *am, const am_app_limits_t *limits)
+{
+    if (!am || !limits)
+        return;
+    pthread_mutex_lock(&am->lock);
+    am->limits = *limits;
+    pthread_mutex_unlock(&am->lock);
+}
+
+static bool granted(const am_t *am, const char *name)
+{
+    for (uint32_t i = 0; i < am->n_grants; i++)
+        if (strcmp(am->grants[i], name) == 0)
+            return true;
+    return false;
+}
+
+bool am_grant(am_t *am, const char *name)
+{
+    size_t len = name ? strlen(name) : 0;
+    bool ok;
+
+    if (!am || len == 0 || len > AM_NAME_MAX)
+        return false;
+    pthread_mutex_lock(&am->lock);
+    ok = granted(am, name);
+    if (!ok && am->n_grants < AM_MAX_GRANTS) {
+        memcpy(am->grants[am->n_grants++], name, len + 1);
+        ok = true;
+    }
+    pthread_mutex_unlock(&am->lock);
+    return ok;
+}
+
+/* Whether app may send requests to the manager's own URLs: installed with
+ * may_manage_apps, or granted by name. Takes am.lock. */
+static bool app_permitted(am_t *am, am_app_t *app)
+{
+    bool ok;
+
+    pthread_mutex_lock(&am->lock);
+    ok = app->may_manage_apps || granted(am, app->name);
+    pthread_mutex_unlock(&am->lock);
+    /* am_applet.c checks may_manage_apps itself: a grant by name must count
+     * there too. Only the app's own thread uses the flag after install. */
+    if (ok)
+        app->may_manage_apps = true;
+    return ok;
+}
+
+static void log_refusal(am_t *am, am_app_t *app, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Logs a refusal of something app did, while it has log lines left. */
+static void log_refusal(am_t *am, am_app_t *app, const char *fmt, ...)
+{
+    char line[384];
+    va_list ap;
+
+    if (app->n_refusals < UINT32_MAX)
+        app->n_refusals++;
+    if (app->n_refusals > AM_REFUSALS_LOGGED)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    am_log(am, 1, "app '%s' (id %u): %s%s", app->name, app->id, line,
+           app->n_refusals == AM_REFUSALS_LOGGED ? " (its further refusals are not logged)" : "");
+}
+
+/* Refuses app's request mid: logged, and answered with status and why.
+ * Caller holds no lock. */
+static int refuse(am_t *am, am_app_t *app, uint32_t mid, int status, const char *why)
+{
+    pthread_mutex_lock(&am->lock);
+    log_refusal(am, app, "request refused with %d: %s", status, why);
+    pthread_mutex_unlock(&am->lock);
+    am_reply(am, app->id, mid, status, why);
+    return status;
+}
+
+/* Records sender's request mid, queued for target (a is taken). A target
+ * holds at most twice its queue length of these: past that its oldest one
+ * can no longer be answered (its asker has long given up), so that an app
+ * that never answers costs bounded memory. */
+static void asked_add(am_t *am, am_asked_t *a, uint32_t target, uint32_t sender, uint32_t mid)
+{
+    am_asked_t **oldest = NULL;
+    uint32_t n = 0;
+
+    for (am_asked_t **link = &am->asked; *link; link = &(*link)->next) {
+        if ((*link)->target == target) {
+            n++;
+            oldest = link;
+        }
+    }
+    if (oldest && n >= 2 * am->cfg.queue_len) {
+        am_asked_t *old = *oldest;
+        *oldest = old->next;
+        afw_free(old);
+    }
+    a->target = target;
+    a->sender = sender;
+    a->mid = mid;
+    a->next = am->asked;
+    am->asked = a;
+}
+
+/* Consumes the record of sender's request mid answered by target (by any
+ * target for AM_ID_APP_MANAGER, which answers for an app that failed);
+ * false if there is none: target was not asked, or answered already. */
+static bool asked_take(am_t *am, uint32_t target, uint32_t sender, uint32_t mid)
+{
+    for (am_asked_t **link = &am->asked; *link; link = &(*link)->next) {
+        am_asked_t *a = *link;
+        if (a->sender == sender && a->mid == mid &&
+            (a->target == target || target == AM_ID_APP_MANAGER)) {
+            *link = a->next;
+            afw_free(a);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Requests of app sender waiting in target's queue. */
+static uint32_t queued_from(am_app_t *target, uint32_t sender)
+{
+    uint32_t n = 0;
+
+    pthread_mutex_lock(&target->qlock);
+    for (const am_msg_t *m = target->head; m; m = m->next)
+        n += m->kind == AM_MSG_REQUEST && m->wants_answer && m->sender == sender;
+    pthread_mutex_unlock(&target->qlock);
+    return n;
+}
+
+/* Brings app's event bucket up to now: it starts full and refills at the
+ * event rate, up to the burst. */
+static void bucket_refill(const am_t *am, am_app_t *app, uint64_t now)
+{
+    uint64_t rate = event_rate(am), cap = (uint64_t)event_burst(am) * AM_MILLI, elapsed;
+
+    if (!app->ev_bucket_set) {
+        app->ev_bucket_set = true;
+        app->ev_tokens = cap;
+        app->ev_refill_ms = now;
+    }
+    elapsed = now - app->ev_refill_ms;
+    app->ev_refill_ms = now;
+    if (elapsed > cap / rate + 1) /* enough to fill it; keeps the product small */
+        elapsed = cap / rate + 1;
+    app->ev_tokens += elapsed * rate; /* rate per second = thousandths per ms */
+    if (app->ev_tokens > cap)
+        app->ev_tokens = cap;
+}
+
+/* Whether app may publish one more event now (takes am.lock). Over its
+ * rate the event is dropped and counted. The first drop of a burst is
+ * logged and answered with 163 (to the event's mid), so that apps written
+ * against the reference API, whose publish returns nothing, can notice
+ * too; the burst ends once the bucket has filled up again. */
+static bool event_admit(am_t *am, am_app_t *app, uint32_t mid)
+{
+    bool ok, first = false;
+
+    pthread_mutex_lock(&am->lock);
+    bucket_refill(am, app, afw_now_ms());
+    if (app->ev_dropping && app->ev_tokens == (uint64_t)event_burst(am) * AM_MILLI) {
+        am_log(am, 2, "app '%s' (id %u): %u events over the rate limit were dropped in its "
+               "last burst", app->name, app->id, app->ev_dropped);
+        app->ev_dropping = false;
+        app->ev_dropped = 0;
+    }
+    ok = app->ev_tokens >= AM_MILLI;
+    if (ok) {
+        app->ev_tokens -= AM_MILLI;
+    } else {
+        first = !app->ev_dropping;
+        app->ev_dropping = true;
+        app->ev_dropped += app->ev_dropped < UINT32_MAX;
+        if (first)
+            am_log(am, 1, "app '%s' (id %u): event rate limit (%u per second, bursts of %u) "
+                   "exceeded: its events are dropped until it slows down",
+                   app->name, app->id, event_rate(am), event_burst(am));
+    }
+    pthread_mutex_unlock(&am->lock);
+    if (first)
+        am_reply(am, app->id, mid, SERVICE_UNAVAILABLE_5_03,
+                 "event rate limit exceeded: events are dropped");
+    return ok;
+}
+
+/* Forgets the requests app_id sent or was asked. */
+static void asked_drop_app(am_t *am, uint32_t app_id)
+{
+    for (am_asked_t **link = &am->asked; *link;) {
+        am_asked_t *a = *link;
+        if (a->target == app_id || a->sender == app_id) {
+            *link = a->next;
+            afw_free(a);
+        } else {
+            link = &a->next;
+        }
+    }
 }
 
 /* ------------------------------------------------------------------------
@@ -157,6 +417,7 @@ bool am_sub_remove(am_t *am, am_app_t *app, am_client_t *client, const char *url
 
 void am_registry_drop_app(am_t *am, uint32_t app_id)
 {
+    asked_drop_app(am, app_id);
     for (am_resource_t **link = &am->resources; *link;) {
         am_resource_t *r = *link;
         if (r->app_id == app_id) {
@@ -305,7 +566,21 @@ static void response_to_app(am_t *am, am_app_t *app, const response_t *resp)
     }
 }
 
-/* To the client that waits on resp->mid, if from may answer it. */
+/* Logs a response of app from that nobody may receive (caller holds
+ * am.lock). Answers of the manager are not logged: they may be late. */
+static void response_refused(am_t *am, uint32_t from, const response_t *resp, const char *to)
+{
+    am_app_t *app = from != AM_ID_APP_MANAGER ? am_app_by_id(am, from) : NULL;
+
+    if (app)
+        log_refusal(am, app,
+                    "response (mid %u) to %s dropped: it answers no request of that asker "
+                    "waiting for this app (late, duplicate or forged)",
+                    (unsigned)resp->mid, to);
+}
+
+/* To the client that waits on resp->mid, if from may answer it: the app
+ * the request was delivered to, or the manager. */
 static void response_to_client(am_t *am, uint32_t from, const response_t *resp)
 {
     am_pending_t **link, *p = pending_find(am, resp->mid, &link);
@@ -314,8 +589,10 @@ static void response_to_client(am_t *am, uint32_t from, const response_t *resp)
     int size = 0;
     am_hmsg_t *m;
 
-    if (!p || (from != AM_ID_APP_MANAGER && (p->target != from || resp->reciever != AM_ID_HOST)))
-        return; /* late, forged, or nobody waits: dropped */
+    if (!p || resp->reciever != AM_ID_HOST || (from != AM_ID_APP_MANAGER && p->target != from)) {
+        response_refused(am, from, resp, "the host");
+        return;
+    }
     *link = p->next;
     restored.mid = p->orig_mid;
     restored.reciever = p->orig_sender;
@@ -329,16 +606,24 @@ static void response_to_client(am_t *am, uint32_t from, const response_t *resp)
     afw_free(p);
 }
 
-/* Takes am.lock. */
+/* Takes am.lock. A response reaches an app only from the app that app's
+ * request was delivered to, once (the reference lets any app answer
+ * anything, in anyone's name); the manager may always answer. */
 void am_route_response(am_t *am, uint32_t from, const response_t *resp)
 {
     am_app_t *app;
+    char to[AM_NAME_MAX + 8];
 
     pthread_mutex_lock(&am->lock);
-    if ((app = am_app_by_id(am, (uint32_t)resp->reciever)))
-        response_to_app(am, app, resp);
-    else
+    app = am_app_by_id(am, (uint32_t)resp->reciever);
+    if (!app) {
         response_to_client(am, from, resp);
+    } else if (asked_take(am, from, app->id, resp->mid) || from == AM_ID_APP_MANAGER) {
+        response_to_app(am, app, resp);
+    } else {
+        snprintf(to, sizeof to, "app '%s'", app->name);
+        response_refused(am, from, resp, to);
+    }
     pthread_mutex_unlock(&am->lock);
 }
 
@@ -477,7 +762,9 @@ static am_msg_t *request_msg(const request_t *req, const char *url, uint32_t sen
 }
 
 /* Queues req for the app its URL names; the status to answer otherwise
- * (0 = queued). */
+ * (0 = queued). A request of an app (not from_client) is refused with 163
+ * while sender_queue() of its requests wait in the target's queue, and is
+ * recorded once queued, so that the target alone may answer it. */
 static int request_deliver(am_t *am, const request_t *req, uint32_t sender, uint32_t mid,
                            bool from_client, const char **out_why)
 {
@@ -486,28 +773,63 @@ static int request_deliver(am_t *am, const request_t *req, uint32_t sender, uint
     am_app_t *target;
     am_msg_t *m;
     am_pending_t *p;
+    am_asked_t *asked = from_client ? NULL : afw_calloc(sizeof *asked);
 
     pthread_mutex_lock(&am->lock);
     target = request_target(am, req->url, &url, &status);
     *out_why = status == NOT_FOUND_4_04 ? "no resource matches the URL" : "the app is not found";
-    if (target) {
+    if (!target)
+        goto done;
+    status = SERVICE_UNAVAILABLE_5_03;
+    if (!from_client && !asked) {
+        status = INTERNAL_SERVER_ERROR_5_00;
+        *out_why = "out of memory";
+    } else if (!from_client && queued_from(target, sender) >= sender_queue(am)) {
+        *out_why = "too many requests of this app wait in the target app's queue";
+    } else if (!(m = request_msg(req, url, sender, mid))) {
+        status = INTERNAL_SERVER_ERROR_5_00;
+        *out_why = "out of memory";
+    } else if (!am_app_post(target, m)) {
+        afw_free(m);
+        *out_why = "the app's queue is full";
+    } else {
+        status = 0;
         if (from_client && (p = pending_find(am, mid, NULL)))
             p->target = target->id;
-        m = request_msg(req, url, sender, mid);
-        if (m && am_app_post(target, m)) {
-            status = 0;
-        } else {
-            afw_free(m);
-            status = m ? SERVICE_UNAVAILABLE_5_03 : INTERNAL_SERVER_ERROR_5_00;
-            *out_why = m ? "the app's queue is full" : "out of memory";
+        if (asked) {
+            asked_add(am, asked, target->id, sender, mid);
+            asked = NULL;
         }
     }
+done:
     pthread_mutex_unlock(&am->lock);
+    afw_free(asked);
     return status;
 }
 
-void am_route_request(am_t *am, am_app_t *app, am_client_t *client, const request_t *req,
-                      am_response_fn cb, void *user, uint32_t timeout_ms)
+/* An event of app (NULL: of the host) for its subscribers; 0 or the status
+ * it was refused with. */
+static int route_event(am_t *am, am_app_t *app, const request_t *req, uint32_t sender,
+                       uint32_t mid)
+{
+    if (app && strcmp(event_url(req->url), "applets") == 0)
+        return refuse(am, app, mid, FORBIDDEN_4_03,
+                      "the event /applets is the app manager's own");
+    if (app && !event_admit(am, app, mid))
+        return SERVICE_UNAVAILABLE_5_03;
+    am_publish_event(am, sender, req->url, req->fmt, req->payload,
+                     req->payload_len > 0 ? (uint32_t)req->payload_len : 0);
+    if (!app)
+        am_reply(am, sender, mid, CONTENT_2_05, NULL);
+    return 0;
+}
+
+/* Routes a request of app, or (app NULL) of client. Returns 0 when it went
+ * where it was addressed (an app's queue, the manager, an event's
+ * subscribers), else the status it was refused with; a refused request
+ * (not an event) is answered with that status too. */
+static int route_request(am_t *am, am_app_t *app, am_client_t *client, const request_t *req,
+                         am_response_fn cb, void *user, uint32_t timeout_ms)
 {
     uint32_t sender = app ? app->id : AM_ID_HOST;
     uint32_t mid = app ? req->mid : pending_add(am, client, req, cb, user, timeout_ms);
@@ -517,20 +839,30 @@ void am_route_request(am_t *am, am_app_t *app, am_client_t *client, const reques
     if (strlen(req->url) > am->cfg.max_url_len) {
         if (req->action != COAP_EVENT)
             am_reply(am, sender, mid, BAD_REQUEST_4_00, "the URL is too long");
-        return;
+        return BAD_REQUEST_4_00;
     }
-    if (req->action == COAP_EVENT) {
-        am_publish_event(am, sender, req->url, req->fmt, req->payload,
-                         req->payload_len > 0 ? (uint32_t)req->payload_len : 0);
-        if (!app)
-            am_reply(am, sender, mid, CONTENT_2_05, NULL);
-        return;
-    }
+    if (req->action == COAP_EVENT)
+        return route_event(am, app, req, sender, mid);
+    /* [better] the reference lets any app install, uninstall and subscribe
+     * hosts; here only the apps the device granted it */
+    if (app && is_privileged_url(req->url) && !app_permitted(am, app))
+        return refuse(am, app, mid, FORBIDDEN_4_03,
+                      "/applet and /event/ are the app manager's: the device has not "
+                      "granted them to this app");
     if (am_applet_handle(am, app, client, req, sender, mid))
-        return;
+        return 0;
     status = request_deliver(am, req, sender, mid, app == NULL, &why);
+    if (status == SERVICE_UNAVAILABLE_5_03 && app)
+        return refuse(am, app, mid, status, why);
     if (status)
         am_reply(am, sender, mid, status, why);
+    return status;
+}
+
+void am_route_request(am_t *am, am_app_t *app, am_client_t *client, const request_t *req,
+                      am_response_fn cb, void *user, uint32_t timeout_ms)
+{
+    route_request(am, app, client, req, cb, user, timeout_ms);
 }
 
 /* ------------------------------------------------------------------------
@@ -574,13 +906,9 @@ static bool host_subscribe_event(void *ctx, afw_app_t *fw, const char *url, char
     return false;
 }
 
-static bool host_post_request(void *ctx, afw_app_t *fw, const request_t *req, char *err,
-                              uint32_t err_size)
+static int host_post_request(void *ctx, afw_app_t *fw, const request_t *req)
 {
-    (void)err;
-    (void)err_size;
-    am_route_request(ctx, afw_app_owner(fw), NULL, req, NULL, NULL, 0);
-    return true;
+    return route_request(ctx, afw_app_owner(fw), NULL, req, NULL, NULL, 0);
 }
 
 static void host_send_response(void *ctx, afw_app_t *fw, const response_t *resp)

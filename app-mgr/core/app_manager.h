@@ -114,7 +114,8 @@ typedef struct am_app_params {
     uint32_t heap_size;    /* app heap bytes: 0 = 8192; clamped to [256, 1 GiB] */
     uint32_t max_timers;   /* 0 = 20; at most config.max_timers */
     uint32_t watchdog_ms;  /* longest callback: 0 = 180000 */
-    bool may_manage_apps;  /* may send /applet requests (install/uninstall) */
+    bool may_manage_apps;  /* may send /applet and /event/ requests (am_grant) */
+    bool upgrade;          /* replace the installed app of this name, if any (see below) */
 } am_app_params_t;
 
 /* Loads, instantiates and starts an app, then runs _start (if exported) and
@@ -187,6 +188,80 @@ int32_t am_sensor_register(am_t *am, const char *name, int32_t instance,
                            am_sensor_config_fn config, void *user);
 /* The sensor's sampling interval now (0: not sampling). */
 uint32_t am_sensor_interval(am_t *am, int32_t sensor_id);
+
+/* ---- permissions and per-app limits ---------------------------------------- */
+
+/* Build-time defaults of am_app_limits_t (overridable with -D). */
+#ifndef AM_DEFAULT_EVENT_RATE
+#define AM_DEFAULT_EVENT_RATE 1000
+#endif
+#ifndef AM_DEFAULT_EVENT_BURST
+#define AM_DEFAULT_EVENT_BURST 2000
+#endif
+#define AM_MAX_GRANTS 16
+
+/* What one app may use: an app over a limit gets an error, and the other
+ * apps and the hosts are served as before. Zero fields take the default. */
+typedef struct am_app_limits {
+    uint32_t event_rate;   /* events an app may publish per second, 1000 */
+    uint32_t event_burst;  /* ... at once (its bucket, full at first use), 2000 */
+    uint32_t sender_queue; /* requests one app may have waiting in another
+                            * app's queue: half of config.queue_len */
+} am_app_limits_t;
+
+/* Sets the per-app limits (they apply to every app from now on). Over its
+ * event rate an app's events are dropped: wasm_post_request_checked
+ * returns 163, and the first drop of a burst is logged and answered with
+ * 163 to the event's mid. Beyond its share of a queue its requests are
+ * answered 163. */
+void am_set_app_limits(am_t *am, const am_app_limits_t *limits);
+
+/* Lets the app named name (installed now or later) send requests to the
+ * manager's own URLs, "/applet" (query, install, uninstall) and
+ * "/event/..." (subscriptions), as may_manage_apps does for one install.
+ * Other apps are answered 131 (and the refusal logged). False if name is
+ * not a valid app name or AM_MAX_GRANTS names are granted already. */
+bool am_grant(am_t *am, const char *name);
+
+/* ---- install hooks: verification and persistence --------------------------- */
+
+/* Every install (host link, apps, am_install, restores) runs this order:
+ * verify the payload -> load -> on_init -> save -> the app is installed.
+ *
+ * An upgrade (params.upgrade, "&upgrade=1") of an installed name loads the
+ * new version beside the old one, which keeps its name, URLs and requests
+ * until the new one's on_init succeeded and it was saved. Then, at once, the
+ * new version takes the name and the URLs the old one registered; the old
+ * one answers what it was sent before (its queue is drained), runs
+ * on_destroy and goes. On any failure the old version stays as it was. An
+ * upgrade of a name not installed is a plain install. */
+
+/* Checks an install payload before any of it is loaded. Returns 0 with
+ * the wasm to load in out_wasm and out_wasm_size (payload itself or a part
+ * of it), or the status to refuse with (e.g. FORBIDDEN_4_03) and the reason in
+ * err. May run on several threads at once. */
+typedef int (*am_verify_fn)(void *user, const char *name, const uint8_t *payload,
+                            uint32_t size, const uint8_t **out_wasm, uint32_t *out_wasm_size,
+                            char *err, uint32_t err_size);
+
+/* Persistence of the installed apps. save gets the install as received
+ * (params and payload, before verification unwrapped it) after on_init
+ * succeeded; false fails the install (160) and the app is removed. drop
+ * runs at uninstall before the app is stopped (not at am_shutdown); false
+ * fails the uninstall and the app keeps running. Both may run on several
+ * threads at once, never twice at once for one name. */
+typedef struct am_persist {
+    bool (*save)(void *user, const am_app_params_t *params, const uint8_t *payload,
+                 uint32_t size, char *err, uint32_t err_size);
+    bool (*drop)(void *user, const char *name, char *err, uint32_t err_size);
+    void *user;
+} am_persist_t;
+
+/* Sets the verifier or the persistence (one each; a second call replaces
+ * the first without releasing it). release(user), if set, runs in
+ * am_shutdown after the last app is gone. Call before the first install. */
+void am_set_verifier(am_t *am, am_verify_fn verify, void (*release)(void *), void *user);
+void am_set_persist(am_t *am, const am_persist_t *persist, void (*release)(void *));
 
 #ifdef __cplusplus
 }

@@ -144,6 +144,16 @@ static void chunk_done(tp_conn_t *c, tp_chunk_t *k)
     free(k);
 }
 
+/* A stream write failed: the peer is gone. TLS says so if it was still in
+ * its handshake (a silent close would hide a refused handshake). */
+static void write_failed(tp_conn_t *c, int status)
+{
+    if (c->tls)
+        tpi_tls_closed(c, uv_strerror(status));
+    else
+        tpi_conn_close(c, uv_strerror(status));
+}
+
 /* Runs for every write, also those cancelled by uv_close (before the close
  * callback frees c). */
 static void on_written(uv_write_t *req, int status)
@@ -154,8 +164,8 @@ static void on_written(uv_write_t *req, int status)
     if (status == 0)
         tpi_stats_add(c->host, &c->host->stats.bytes_out, k->size);
     chunk_done(c, k);
-    if (status < 0 && status != UV_ECANCELED)
-        tpi_conn_close(c, uv_strerror(status));
+    if (status < 0 && status != UV_ECANCELED && !c->closing)
+        write_failed(c, status);
 }
 
 /* libuv keeps the chunks until written; they stay counted in queued. */
@@ -172,7 +182,7 @@ static void write_stream(tp_conn_t *c)
         rc = uv_write(&k->req, &c->uv.stream, &buf, 1, on_written);
         if (rc) {
             chunk_done(c, k);
-            tpi_conn_close(c, uv_strerror(rc));
+            write_failed(c, rc);
         }
     }
 }
@@ -200,13 +210,46 @@ static void write_pipe(tp_conn_t *c)
     }
 }
 
+/* TLS records (tp_tls.c): appended to what is being sent and counted in
+ * the bound like the messages they carry. False: out of memory. */
+bool tpi_conn_send_raw(tp_conn_t *c, const uint8_t *data, size_t size)
+{
+    tp_chunk_t *k = tpi_chunk_new(data, size);
+
+    if (!k)
+        return false;
+    pthread_mutex_lock(&c->lock);
+    c->queued += size;
+    pthread_mutex_unlock(&c->lock);
+    tpi_list_append(&c->sending, k);
+    return true;
+}
+
+/* TLS: each message becomes records here, on the loop thread, so that the
+ * TLS state is only ever used by one thread and the write callback stays a
+ * copy under the lock (transport.h). A failure closes c; the rest goes. */
+static void encrypt_all(tp_conn_t *c, tp_list_t *plain)
+{
+    tp_chunk_t *k;
+
+    while ((k = list_pop(plain))) {
+        if (!c->closing)
+            tpi_tls_encrypt(c, k->data, k->size);
+        chunk_done(c, k);
+    }
+}
+
 void tpi_conn_flush(tp_conn_t *c)
 {
+    tp_list_t plain = {NULL, NULL};
+
     if (c->closing)
         return;
     pthread_mutex_lock(&c->lock);
-    list_splice(&c->sending, &c->out);
+    list_splice(c->tls ? &plain : &c->sending, &c->out);
     pthread_mutex_unlock(&c->lock);
+    if (c->tls)
+        encrypt_all(c, &plain);
     if (c->pipe_write)
         write_pipe(c);
     else
@@ -235,7 +278,15 @@ tp_conn_t *tpi_conn_new(tp_host_t *h, tp_kind_t kind, size_t struct_size)
     return c;
 }
 
-static bool open_session(tp_conn_t *c)
+static void count_connection(tp_host_t *h, int delta)
+{
+    pthread_mutex_lock(&h->lock);
+    h->stats.connections += (uint32_t)delta;
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* The connection is up: a session of its own (counted). */
+bool tpi_conn_start(tp_conn_t *c)
 {
     tp_host_t *h = c->host;
     ls_config_t cfg;
@@ -250,29 +301,17 @@ static bool open_session(tp_conn_t *c)
         tpi_log(h, 0, "%s: cannot open a link session (out of memory)", c->name);
         return false;
     }
-    pthread_mutex_lock(&h->lock);
-    h->stats.connections++;
-    pthread_mutex_unlock(&h->lock);
+    count_connection(h, 1);
     return true;
 }
 
-/* After ls_close no write callback runs: the queues are ours alone. */
+/* After ls_close no write callback runs: the queues are ours alone. The
+ * count is the caller's, after its log lines: whoever waits for the count
+ * sees them. */
 static void close_session(tp_conn_t *c)
 {
-    tp_host_t *h = c->host;
-
-    if (!c->session)
-        return;
     ls_close(c->session);
     c->session = NULL;
-    pthread_mutex_lock(&h->lock);
-    h->stats.connections--;
-    pthread_mutex_unlock(&h->lock);
-}
-
-bool tpi_conn_start(tp_conn_t *c)
-{
-    return open_session(c);
 }
 
 void tpi_conn_feed(tp_conn_t *c, const uint8_t *data, size_t size)
@@ -288,11 +327,12 @@ void tpi_conn_feed(tp_conn_t *c, const uint8_t *data, size_t size)
 static void restart_session(tp_conn_t *c)
 {
     close_session(c);
+    count_connection(c->host, -1);
     tpi_list_free(&c->out);
     tpi_list_free(&c->sending);
     c->queued = 0;
     c->stuck = false;
-    open_session(c);
+    tpi_conn_start(c);
 }
 
 void tpi_conn_service(tp_conn_t *c)
@@ -306,9 +346,9 @@ void tpi_conn_service(tp_conn_t *c)
     stuck = c->stuck;
     pthread_mutex_unlock(&c->lock);
     if (stuck) {
-        tpi_stats_add(h, &h->stats.stuck, 1);
         tpi_log(h, 0, "%s is stuck: over %u bytes of responses unsent", c->name,
                 2 * h->opt.max_output_bytes);
+        tpi_stats_add(h, &h->stats.stuck, 1);
         if (c->kind != TP_BUS) {
             tpi_conn_close(c, "stuck");
             return;
@@ -355,12 +395,13 @@ void tpi_conn_close(tp_conn_t *c, const char *why)
         return;
     c->closing = true;
     unlink_conn(h, c);
-    close_session(c);
     if (was_up) {
+        close_session(c);
         if (c->dropped)
             tpi_log(h, 1, "%s: %llu events were dropped", c->name,
                     (unsigned long long)c->dropped);
         tpi_log(h, 2, "%s disconnected%s%s", c->name, why ? ": " : "", why ? why : "");
+        count_connection(h, -1);
     }
     if (c->served)
         h->served--;

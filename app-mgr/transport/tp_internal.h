@@ -14,6 +14,7 @@
 
 typedef struct tp_conn tp_conn_t;
 typedef struct tp_link tp_link_t;
+typedef struct tpi_tls tpi_tls_t; /* one connection's TLS state (tp_tls.c) */
 
 typedef enum tp_kind {
     TP_SERVED, /* a host that connected to our listener */
@@ -63,6 +64,7 @@ struct tp_conn {
     long (*pipe_write)(tp_conn_t *c, const uint8_t *data, size_t size);
     bool (*service)(tp_conn_t *c); /* on every wakeup (bus input); false: c is gone */
     void (*release)(tp_conn_t *c); /* just before the memory goes */
+    tpi_tls_t *tls;    /* TCP with TLS: bytes in and out pass through it; NULL = plain */
 
     /* Guarded by lock: the session's write callback runs on the manager's
      * delivery thread too. */
@@ -83,6 +85,7 @@ struct tp_link {
     uint32_t delay_ms;         /* the next wait */
     char name[128];            /* "host 10.0.0.1:8888", "UART /dev/ttyS0" */
     char last_err[128];        /* the failure last logged: each is logged once */
+    char target[256];          /* client: the address as given (the TLS server name) */
     uv_connect_t connect_req;  /* client */
     struct sockaddr_storage addr;
     char *path;                /* UART */
@@ -99,6 +102,7 @@ struct tp_host {
     bool stopped;
     bool freeing;
     uv_tcp_t *listener; /* its own allocation: its close may outlive a failed listen */
+    tp_tls_t *tls;      /* tp_tls_enable: new TCP connections speak TLS; the caller's */
     uint32_t served;    /* TCP hosts with a session now */
     tp_conn_t *conns;   /* every connection, also attempts */
     tp_link_t *links;
@@ -132,11 +136,20 @@ void tpi_conn_close(tp_conn_t *c, const char *why);
 tp_chunk_t *tpi_chunk_new(const uint8_t *data, size_t size);
 void tpi_list_append(tp_list_t *list, tp_chunk_t *k);
 void tpi_list_free(tp_list_t *list);
+bool tpi_conn_send_raw(tp_conn_t *c, const uint8_t *data, size_t size);
 
 /* tp_link.c */
 tp_link_t *tpi_link_new(tp_host_t *h, void (*start)(tp_link_t *link));
 void tpi_link_up(tp_link_t *link);
 void tpi_link_retry(tp_link_t *link, const char *why);
 void tpi_link_close(tp_link_t *link);
+
+/* tp_tls.c: a TCP connection's TLS (see transport.h). tpi_tls_start before
+ * reading; the session opens when the handshake is done. */
+bool tpi_tls_start(tp_conn_t *c);
+void tpi_tls_feed(tp_conn_t *c, const uint8_t *data, size_t size);
+void tpi_tls_closed(tp_conn_t *c, const char *why); /* EOF or a read error */
+bool tpi_tls_encrypt(tp_conn_t *c, const uint8_t *data, size_t size);
+bool tpi_tls_can_connect(const tp_tls_t *tls);
 
 #endif /* TP_INTERNAL_H */

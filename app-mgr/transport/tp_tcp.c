@@ -1,6 +1,7 @@
 /* TCP: the server (several hosts at once, contract section 1 [better], one
  * over max_connections accepted and closed at once) and client mode (the
- * device connects to a listening host tool and reconnects by itself). */
+ * device connects to a listening host tool and reconnects by itself); both
+ * either plain or in TLS (tp_tls.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,19 +26,24 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 {
     tp_conn_t *c = stream->data;
 
-    if (n > 0)
+    if (n > 0 && c->tls)
+        tpi_tls_feed(c, (const uint8_t *)buf->base, (size_t)n);
+    else if (n > 0)
         tpi_conn_feed(c, (const uint8_t *)buf->base, (size_t)n);
+    else if (n < 0 && c->tls)
+        tpi_tls_closed(c, n == UV_EOF ? "end of stream" : uv_strerror((int)n));
     else if (n < 0)
         tpi_conn_close(c, n == UV_EOF ? "end of stream" : uv_strerror((int)n));
 }
 
-/* The session, TCP_NODELAY (small responses must not wait for Nagle) and
- * reading. False: c is closed (a client's link retries). */
+/* The session (with TLS: the handshake, and the session once it is done),
+ * TCP_NODELAY (small responses must not wait for Nagle) and reading.
+ * False: c is closed (a client's link retries). */
 static bool stream_start(tp_conn_t *c)
 {
     int rc;
 
-    if (!tpi_conn_start(c)) {
+    if (c->host->tls ? !tpi_tls_start(c) : !tpi_conn_start(c)) {
         tpi_conn_close(c, "no session");
         return false;
     }
@@ -46,7 +52,9 @@ static bool stream_start(tp_conn_t *c)
         tpi_conn_close(c, uv_strerror(rc));
         return false;
     }
-    return true;
+    if (c->tls) /* a client's hello goes out now; a server waits for one */
+        tpi_tls_feed(c, NULL, 0);
+    return !c->closing;
 }
 
 /* The peer's address into out_addr, and c's name for log lines. */
@@ -107,7 +115,7 @@ static void on_connection(uv_stream_t *server, int status)
     if (!stream_start(c))
         return;
     tpi_stats_add(h, &h->stats.accepted, 1);
-    tpi_log(h, 2, "host connected from %s", addr);
+    tpi_log(h, 2, "host connected from %s%s", addr, c->tls ? " (TLS handshake)" : "");
 }
 
 bool tp_tcp_listen(tp_host_t *h, const char *addr, uint16_t port, char *err, uint32_t err_size)
@@ -178,6 +186,10 @@ static void on_connected(uv_connect_t *req, int status)
     snprintf(c->name, sizeof c->name, "%s", link->name);
     if (!stream_start(c))
         return;
+    if (c->tls) { /* the link is up when the handshake is done (tp_tls.c) */
+        tpi_log(c->host, 2, "connected to %s (TLS handshake)", link->name);
+        return;
+    }
     tpi_link_up(link);
     tpi_log(c->host, 2, "connected to %s", link->name);
 }
@@ -209,6 +221,11 @@ bool tp_tcp_connect(tp_host_t *h, const char *addr, uint16_t port, char *err, ui
         tpi_set_err(err, err_size, "no host address");
         return false;
     }
+    if (h->tls && !tpi_tls_can_connect(h->tls)) {
+        tpi_set_err(err, err_size, "TLS client mode needs a CA to verify the host "
+                    "(tp_tls_options_t.ca_file)");
+        return false;
+    }
     if (!tpi_resolve(h, addr, port, &sa, err, err_size))
         return false;
     if (!(link = tpi_link_new(h, client_start))) {
@@ -216,6 +233,7 @@ bool tp_tcp_connect(tp_host_t *h, const char *addr, uint16_t port, char *err, ui
         return false;
     }
     link->addr = sa;
+    snprintf(link->target, sizeof link->target, "%s", addr);
     tpi_format_addr((struct sockaddr *)&sa, name, sizeof name);
     snprintf(link->name, sizeof link->name, "host %s", name);
     tpi_log(h, 2, "connecting to %s", link->name);

@@ -34,7 +34,22 @@
  * UART then reopens as after any drop; a bus gets a fresh session). A
  * message is always queued into an empty queue, whatever its size. The
  * answers to one read (up to 64 KiB of requests) pile up before the loop
- * writes any, so the bound should stay well above what they can add up to. */
+ * writes any, so the bound should stay well above what they can add up to.
+ *
+ * TLS. With tp_tls_enable, every TCP connection (served or client) carries
+ * the same link protocol inside TLS 1.2: the session opens only once the
+ * handshake is done and sees plaintext only. A handshake that fails or is
+ * not done within the timeout, a bad record, a renegotiation attempt: each
+ * closes that connection alone, with a warning. A connection's TLS state is
+ * used on the loop thread only: the write callback still just copies the
+ * message into the queue under the lock, and the loop encrypts it when it
+ * writes the queue. So the delivery thread never waits for crypto or for a
+ * lock held across it, and no mbedTLS context needs a lock. TLS records
+ * count in the output bound like the messages they carry. A handshake's
+ * public-key operations (milliseconds) run on the loop thread too, and a
+ * served connection holds its max_connections slot while it handshakes.
+ * In client mode a failed handshake is a failed attempt: backoff, and each
+ * reason logged once. */
 #ifndef TRANSPORT_H
 #define TRANSPORT_H
 
@@ -97,6 +112,32 @@ bool tp_tcp_connect(tp_host_t *h, const char *addr, uint16_t port, char *err, ui
 bool tp_uart_open(tp_host_t *h, const char *device, uint32_t baud, char *err,
                   uint32_t err_size);
 
+/* ---- TLS on the TCP links ------------------------------------------------ */
+
+typedef struct tp_tls tp_tls_t; /* certificates, keys and the random generator */
+
+typedef struct tp_tls_options {
+    const char *cert_file; /* the device's certificate, PEM or DER (a PEM file may
+                              hold the chain after it) */
+    const char *key_file;  /* its private key, unencrypted */
+    const char *ca_file;   /* server: NULL = no client certificate is asked for;
+                              set = every client must present one signed by this CA
+                              (mutual TLS). Client mode: required, the host's
+                              certificate must be signed by it. */
+    const char *server_name; /* client mode: the name the host's certificate must
+                                carry; NULL = the address given to tp_tcp_connect */
+    uint32_t handshake_timeout_ms; /* 0 = 10000; a peer not done by then is closed */
+} tp_tls_options_t;
+
+/* Loads the files and seeds the random generator (once, for every
+ * connection that uses this configuration). NULL + err (which file, why). */
+tp_tls_t *tp_tls_new(const tp_tls_options_t *opt, char *err, uint32_t err_size);
+/* TCP connections made from now on (tp_tcp_listen's, tp_tcp_connect's)
+ * speak TLS with tls; NULL: plain again. Same threads as tp_tcp_listen.
+ * tls must outlive the host: free it after tp_host_free. */
+void tp_tls_enable(tp_host_t *h, tp_tls_t *tls);
+void tp_tls_free(tp_tls_t *tls);
+
 /* Runs the loop on the calling thread until tp_stop: 0 after a clean stop. */
 int tp_run(tp_host_t *h);
 /* Makes tp_run return (at once if it is not running yet). Any thread, and
@@ -125,8 +166,8 @@ typedef struct tp_bus_ops {
 /* Bytes a bus may have received but the loop not yet fed (see receive). */
 #define TP_BUS_MAX_PENDING (1u << 20)
 
-/* A new connection on a pipe; any thread. ops is copied. NULL if out of
- * memory. */
+/* A new connection on a pipe; any thread. ops is copied. NULL if ops has
+ * no write, or out of memory. */
 tp_bus_t *tp_bus_attach(tp_host_t *h, const tp_bus_ops_t *ops, void *user);
 /* Bytes from the pipe, any split; any thread. They are copied and fed on the
  * loop thread in the order of the calls. False (nothing taken) when more than

@@ -1225,6 +1225,312 @@ static void case_sdk(void)
     CHECK(am_uninstall(am, "sdk_handler", NULL, 0) && am_uninstall(am, "sdk_sender", NULL, 0));
 }
 
+/* ------------------------------------------------------------------------
+ * Permissions and per-app limits (apps/t_perm.c answers attr_containers)
+ * ------------------------------------------------------------------------ */
+
+/* Sends GET url and waits; the answer stays in r (reply_fini it). */
+static int call_reply(const char *url, reply_t *r)
+{
+    send_async(url, COAP_GET, 0, NULL, 0, 0, r);
+    return reply_wait(r, WAIT_MS) ? (r->timed_out ? -1 : r->status) : -2;
+}
+
+static bool reply_attr(const reply_t *r)
+{
+    return r->done && !r->timed_out && r->fmt == FMT_ATTR_CONTAINER &&
+           attr_container_validate(r->payload, (uint32_t)r->len);
+}
+
+/* An int (-1000 when missing) or a string ("" when missing) of r's answer. */
+static int attr_int(const reply_t *r, const char *key)
+{
+    const attr_container_t *c = (const attr_container_t *)r->payload;
+
+    return reply_attr(r) && attr_container_contain_key(c, key) ? attr_container_get_as_int(c, key)
+                                                               : -1000;
+}
+
+static uint32_t attr_u32(const reply_t *r, const char *key)
+{
+    const attr_container_t *c = (const attr_container_t *)r->payload;
+
+    return reply_attr(r) && attr_container_contain_key(c, key)
+               ? attr_container_get_as_uint32(c, key)
+               : 0;
+}
+
+/* Sends a's forged response to (receiver, mid); true if a sent exactly it. */
+static bool forge(const char *app, uint32_t receiver, uint32_t mid)
+{
+    char url[160];
+    reply_t r;
+    bool ok;
+
+    snprintf(url, sizeof url, "/app/%s/forge?r=%u&m=%u&p=forged", app, receiver, mid);
+    ok = call_reply(url, &r) == CONTENT_2_05 && attr_int(&r, "sent") == 1 &&
+         attr_u32(&r, "r") == receiver && attr_u32(&r, "m") == mid;
+    reply_fini(&r);
+    return ok;
+}
+
+static void attr_str(const reply_t *r, const char *key, char *out, size_t out_size)
+{
+    const attr_container_t *c = (const attr_container_t *)r->payload;
+    char *text = reply_attr(r) ? attr_container_get_as_string(c, key) : NULL;
+
+    snprintf(out, out_size, "%s", text ? text : "");
+}
+
+/* One int out of the answer to url (-1000 when missing). */
+static int call_attr_int(const char *url, const char *key)
+{
+    reply_t r;
+    int v;
+
+    call_reply(url, &r);
+    v = attr_int(&r, key);
+    reply_fini(&r);
+    return v;
+}
+
+/* What t_perm's "ask" reports: the status of the answer to the request it
+ * sent (-1 none), its "error message" or "text" in text. */
+static int ask(const char *url, char *text, size_t text_size)
+{
+    reply_t r;
+    int status;
+
+    call_reply(url, &r);
+    status = attr_int(&r, "status");
+    if (text)
+        attr_str(&r, "text", text, text_size);
+    reply_fini(&r);
+    return status;
+}
+
+static int log_count(const char *needle)
+{
+    int n = 0;
+
+    pthread_mutex_lock(&log_lock);
+    for (const char *p = log_text; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    pthread_mutex_unlock(&log_lock);
+    return n;
+}
+
+/* The manager's URLs: 131 without a grant, served with one; a forged
+ * sender field is ignored; apps cannot fake the manager's event. */
+static void case_perm(void)
+{
+    char text[256], url[160];
+    int seen, refused;
+    uint32_t p_id;
+    reply_t r;
+
+    CHECK(am_grant(am, "boss") && am_grant(am, "boss"));
+    CHECK(!am_grant(am, "") && !am_grant(am, NULL));
+    CHECK(install("t_perm", "p") && install("t_perm", "boss") && install("t_worker", "victim"));
+    /* no grant: refused with a reason, logged, nothing done */
+    CHECK(ask("/app/p/ask?u=/applet&a=1", text, sizeof text) == FORBIDDEN_4_03);
+    CHECK(strstr(text, "not granted") != NULL);
+    CHECK(ask("/app/p/ask?u=/applet?name=victim&a=4", NULL, 0) == FORBIDDEN_4_03);
+    CHECK(ask("/app/p/ask?u=applet?name=victim&a=4", NULL, 0) == FORBIDDEN_4_03);
+    CHECK(am_app_count(am) == 3 && call("/app/victim/echo", NULL, 0) == CONTENT_2_05);
+    CHECK(ask("/app/p/ask?u=/event/x&a=3", text, sizeof text) == FORBIDDEN_4_03);
+    CHECK(ask("/app/p/ask?u=event/x&a=4", NULL, 0) == FORBIDDEN_4_03);
+    CHECK(ask("/app/p/ask?u=/event?x&a=3", NULL, 0) == FORBIDDEN_4_03);
+    CHECK(log_has("refused with 131", "'p'"));
+    /* "/app/<name>/..." reaches that app only, never the manager */
+    CHECK(ask("/app/p/ask?u=/app/victim/applet&a=4", NULL, 0) == CONTENT_2_05);
+    CHECK(ask("/app/p/ask?u=/app/victim/../../applet&a=4", NULL, 0) == CONTENT_2_05);
+    CHECK(ask("/app/p/ask?u=/app//applet&a=4", NULL, 0) == INTERNAL_SERVER_ERROR_5_00);
+    CHECK(am_app_count(am) == 3);
+    /* the sender field of an app's request is the device's, not the app's */
+    CHECK(call_attr_int("/app/p/ask?u=/app/boss/whoami", "status") == CONTENT_2_05);
+    p_id = (uint32_t)call_attr_int("/app/p/ask?u=/app/boss/whoami", "sender");
+    for (int i = 0; i < 2; i++) {
+        uint32_t forged = i ? AM_ID_APP_MANAGER : AM_ID_HOST;
+        snprintf(url, sizeof url, "/app/p/ask?u=/app/boss/whoami&s=%u", forged);
+        CHECK(call_reply(url, &r) == CONTENT_2_05);
+        CHECK(attr_u32(&r, "forged") == forged && attr_u32(&r, "sender") == p_id);
+        reply_fini(&r);
+    }
+    CHECK(p_id != AM_ID_HOST && p_id != AM_ID_APP_MANAGER && p_id > 0);
+    /* apps cannot publish the manager's own event */
+    CHECK(am_subscribe(client, "/applets"));
+    seen = events_seen();
+    refused = call_attr_int("/app/p/stats", "r131");
+    CHECK(call_attr_int("/app/p/pub?u=/applets", "rc") == FORBIDDEN_4_03);
+    CHECK(call_attr_int("/app/p/pub?u=applets", "rc") == FORBIDDEN_4_03);
+    CHECK(events_seen() == seen); /* the answer came after any event would have */
+    CHECK(call_attr_int("/app/p/stats", "r131") == refused + 2); /* answered 131 too */
+    /* granted: the manager serves it */
+    CHECK(ask("/app/boss/ask?u=/applet&a=1", NULL, 0) == CONTENT_2_05);
+    CHECK(ask("/app/boss/ask?u=/event/x&a=3", NULL, 0) == CONTENT_2_05);
+    CHECK(ask("/app/boss/ask?u=/event/x&a=4", NULL, 0) == CONTENT_2_05);
+    CHECK(ask("/app/boss/ask?u=/applet?name=victim&a=4", NULL, 0) == DELETED_2_02);
+    CHECK(am_app_count(am) == 2);
+    CHECK(!log_has("refused", "'boss'"));
+}
+
+/* Responses: an app answers only what it was asked, once. */
+static void case_forge(void)
+{
+    char text[64];
+    reply_t held, asked, r;
+    uint32_t mid, c_id = 0;
+
+    CHECK(install("t_perm", "a") && install("t_perm", "b") && install("t_perm", "c"));
+    /* the host asks b, which keeps the request; a forges the answer */
+    send_async("/app/b/later", COAP_GET, 0, NULL, 0, 60000, &held);
+    CHECK(call_reply("/app/b/peek", &r) == CONTENT_2_05);
+    CHECK(attr_u32(&r, "sender") == AM_ID_HOST);
+    mid = attr_u32(&r, "mid");
+    reply_fini(&r);
+    CHECK(forge("a", AM_ID_HOST, mid));
+    /* b answers twice: the first reaches the host, the second nobody */
+    CHECK(call_attr_int("/app/b/answer?p=real&n=2", "sent") == 2);
+    CHECK(reply_wait(&held, WAIT_MS) && held.status == CONTENT_2_05);
+    attr_str(&held, "text", text, sizeof text);
+    CHECK(strcmp(text, "real") == 0);
+    CHECK(call("/app/c/echo", NULL, 0) == CONTENT_2_05); /* after anything b or a sent */
+    CHECK(held.calls == 1);
+    reply_fini(&held);
+    CHECK(log_has("dropped", "'a'") && log_has("dropped", "'b'"));
+    /* app c asks b; a forges b's answer to c */
+    send_async("/app/c/ask?u=/app/b/later&t=60000", COAP_GET, 0, NULL, 0, 60000, &asked);
+    for (int w = 0; w < WAIT_MS; w += 10) {
+        call_reply("/app/b/peek", &r);
+        c_id = attr_u32(&r, "sender");
+        mid = attr_u32(&r, "mid");
+        reply_fini(&r);
+        if (c_id != AM_ID_HOST)
+            break;
+        sleep_ms(10);
+    }
+    CHECK(c_id != AM_ID_HOST && c_id > 0);
+    CHECK(forge("a", c_id, mid));
+    CHECK(call_attr_int("/app/c/stats", "responses") == 0);
+    /* nor can the app asked answer another mid of c's */
+    CHECK(forge("b", c_id, mid + 1));
+    CHECK(call_attr_int("/app/c/stats", "responses") == 0);
+    /* the real answer arrives, once */
+    CHECK(call_attr_int("/app/b/answer?p=real&n=2", "sent") == 2);
+    CHECK(reply_wait(&asked, WAIT_MS) && attr_int(&asked, "status") == CONTENT_2_05);
+    attr_str(&asked, "text", text, sizeof text);
+    CHECK(strcmp(text, "real") == 0);
+    reply_fini(&asked);
+    CHECK(call_attr_int("/app/c/stats", "responses") == 1);
+    CHECK(log_count("dropped") >= 4);
+    /* b keeps serving */
+    CHECK(call("/app/b/echo", NULL, 0) == CONTENT_2_05);
+}
+
+/* The event rate: the publisher alone gets errors; the others publish and
+ * are served as before. */
+static void case_pubrate(void)
+{
+    am_app_limits_t lim = {.event_rate = 10, .event_burst = 100};
+    reply_t flood, r;
+    int base, taken, refused, answered = 0;
+
+    am_set_app_limits(am, &lim);
+    CHECK(install("t_perm", "pub") && install("t_perm", "other") && install("t_worker", "w"));
+    CHECK(am_subscribe(client, "flood"));
+    base = events_seen();
+    send_async("/app/pub/pubflood?u=flood&n=10000", COAP_GET, 0, NULL, 0, 60000, &flood);
+    for (int i = 0; i < 10; i++) /* served during the flood */
+        answered += call("/app/other/echo", NULL, 0) == CONTENT_2_05;
+    CHECK(answered == 10);
+    CHECK(reply_wait(&flood, 60000 + WAIT_MS) && flood.status == CONTENT_2_05);
+    taken = attr_int(&flood, "taken");
+    refused = attr_int(&flood, "refused");
+    reply_fini(&flood);
+    printf("pubflood: %d taken, %d refused\n", taken, refused);
+    CHECK(taken + refused == 10000);
+    CHECK(taken >= 100 && refused > 0); /* the bucket, then errors */
+    /* the host got exactly the events taken: the answer came after them */
+    CHECK(events_seen() - base == taken);
+    /* one 163 answer and one log line for the burst */
+    CHECK(call_attr_int("/app/pub/stats", "r163") == 1);
+    CHECK(log_count("event rate limit") == 1);
+    /* the other app's bucket is its own */
+    CHECK(call_reply("/app/other/pubflood?u=flood&n=50", &r) == CONTENT_2_05);
+    CHECK(attr_int(&r, "taken") == 50 && attr_int(&r, "refused") == 0);
+    reply_fini(&r);
+    CHECK(events_seen() - base == taken + 50);
+    /* the reference API (no result): over the rate events are dropped, the
+     * app does not trap and gets its one 163 */
+    CHECK(call_int("/app/w/pflood?u=flood&n=300") == 300);
+    CHECK(events_seen() - base < taken + 50 + 300);
+    CHECK(stat_of("w", "responses") == 1);
+    CHECK(log_count("event rate limit") == 2);
+    CHECK(call("/app/pub/echo", NULL, 0) == CONTENT_2_05);
+    /* a burst ends once the bucket is full again: its drops are counted in
+     * one line. A bucket of 1 refilling every millisecond: 10000 events in
+     * a row overflow it, and after a pause it is full. */
+    lim.event_rate = 1000000;
+    lim.event_burst = 1;
+    am_set_app_limits(am, &lim);
+    CHECK(call_attr_int("/app/other/pubflood?u=flood&n=10000", "refused") > 0);
+    sleep_ms(20);
+    CHECK(call_attr_int("/app/other/pub?u=flood", "rc") == 0);
+    CHECK(log_has("dropped in its last burst", "'other'"));
+}
+
+/* A full queue and a flooding sender: 163 to the sender, room for others;
+ * the timer pool's limit. */
+static void case_applimits(void)
+{
+    am_config_t cfg;
+    char err[512];
+    reply_t spin, host[5], r;
+    int n163 = 0;
+
+    am_config_default(&cfg);
+    cfg.queue_len = 8; /* an app's share of another's queue: 4 */
+    cfg.max_timers = 4;
+    stop();
+    CHECK(start(&cfg));
+    CHECK(install_ex("t_perm", "slow", 5000, 0, err, sizeof err));
+    CHECK(install("t_perm", "a") && install("t_perm", "other"));
+    send_async("/app/slow/spin", COAP_GET, 0, NULL, 0, 60000, &spin);
+    /* a floods slow while it spins: 4 wait, 6 are refused at once */
+    CHECK(call_reply("/app/a/qflood?u=/app/slow/echo&n=10", &r) == CONTENT_2_05);
+    CHECK(attr_int(&r, "taken") == 4 && attr_int(&r, "rc163") == 6);
+    reply_fini(&r);
+    CHECK(log_has("refused with 163", "'a'"));
+    /* the host still gets into slow's queue, until it is full */
+    for (int i = 0; i < 5; i++)
+        send_async("/app/slow/echo", COAP_GET, 0, NULL, 0, 60000, &host[i]);
+    CHECK(call("/app/other/echo", NULL, 0) == CONTENT_2_05);
+    for (int i = 3; i < 5; i++) {
+        CHECK(reply_wait(&host[i], 60000 + WAIT_MS) && !host[i].timed_out);
+        n163 += host[i].status == SERVICE_UNAVAILABLE_5_03;
+    }
+    CHECK(n163 >= 1); /* 4 of a's + 3 of the host's fill it, with the spin queued or not */
+    /* the watchdog ends the spin: everything queued is served */
+    CHECK(reply_wait(&spin, 60000 + WAIT_MS) && spin.status == INTERNAL_SERVER_ERROR_5_00);
+    reply_fini(&spin);
+    for (int i = 0; i < 3; i++)
+        CHECK(reply_wait(&host[i], 60000 + WAIT_MS) && host[i].status == CONTENT_2_05);
+    for (int i = 0; i < 5; i++)
+        reply_fini(&host[i]);
+    CHECK(call_reply("/app/a/stats", &r) == CONTENT_2_05);
+    CHECK(attr_int(&r, "r163") == 6 && attr_int(&r, "r69") == 4);
+    reply_fini(&r);
+    /* timers: the device's maximum (4) whatever the app asked for */
+    CHECK(install_ex("t_perm", "t", 0, 10, err, sizeof err));
+    CHECK(call_reply("/app/t/timers?n=100", &r) == CONTENT_2_05);
+    CHECK(attr_int(&r, "created") == 4 && attr_int(&r, "last") == -1);
+    reply_fini(&r);
+    CHECK(call_attr_int("/app/t/timers?n=100", "created") == 0);
+    CHECK(call_attr_int("/app/other/timers?n=100", "created") == 4);
+    CHECK(call("/app/t/echo", NULL, 0) == CONTENT_2_05);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -1236,6 +1542,8 @@ int main(int argc, char **argv)
         {"timeouts", case_timeouts}, {"watchdog", case_watchdog},   {"hostile", case_hostile},
         {"trapconn", case_trap_conn}, {"limits", case_limits},      {"cycles", case_cycles},
         {"udp", case_udp},           {"uart", case_uart},           {"sdk", case_sdk},
+        {"perm", case_perm},         {"forge", case_forge},         {"pubrate", case_pubrate},
+        {"applimits", case_applimits},
     };
     bool found = false;
 

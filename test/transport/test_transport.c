@@ -595,6 +595,7 @@ static void case_uart(void)
     /* no reopen within the test: once the master is closed its pty number
      * may go to somebody else */
     opt.reconnect_min_ms = 600000;
+    opt.max_message_size = 128;
     opt.log = log_fn;
     fx_start(&f, &opt);
     m = open_pty(path, sizeof path);
@@ -618,6 +619,14 @@ static void case_uart(void)
     reader_init(&r, m);
     CHECK(query(&r, 20));
     CHECK(query(&r, 21));
+    /* max_message_size reaches the session: a larger request gets 141 */
+    char url[200];
+    memset(url, 'u', sizeof url - 1);
+    url[0] = '/';
+    url[sizeof url - 1] = '\0';
+    CHECK(send_request(m, 22, COAP_GET, url));
+    CHECK(expect_response(&r, 22, REQUEST_ENTITY_TOO_LARGE_4_13));
+    CHECK(query(&r, 23));
     tp_get_stats(f.host, &s);
     CHECK(s.opened == 1 && s.connections == 1);
 
