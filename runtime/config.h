@@ -14,6 +14,15 @@
 #endif
 #endif
 
+/* Guard-page linear memories (interp/guard.h): memories reserve 8 GiB of
+ * address space and the interpreter skips bounds compares, faults becoming
+ * traps. Needs a 64-bit POSIX host; runtime_lib.cmake turns it on for
+ * 64-bit Linux unless WAMR_DISABLE_HW_BOUND_CHECK is set. 0: every memory
+ * access is checked in software (the portable default). */
+#ifndef WR_GUARD_PAGES
+#define WR_GUARD_PAGES 0
+#endif
+
 /* Count executed internal instructions (debug builds): lets us measure the
  * dispatches spent per wasm instruction. Costs one increment per dispatch. */
 #ifndef WR_DISPATCH_COUNT
@@ -75,6 +84,12 @@
 
 #if WR_DISPATCH_COUNT != 0 && WR_DISPATCH_COUNT != 1
 #error "WR_DISPATCH_COUNT must be 0 or 1"
+#endif
+#if WR_GUARD_PAGES != 0 && WR_GUARD_PAGES != 1
+#error "WR_GUARD_PAGES must be 0 or 1"
+#endif
+#if WR_GUARD_PAGES && defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ < 8
+#error "WR_GUARD_PAGES needs a 64-bit host: a memory reserves 8 GiB of address space"
 #endif
 #if WR_LIBC_BUILTIN != 0 && WR_LIBC_BUILTIN != 1
 #error "WR_LIBC_BUILTIN must be 0 or 1"

@@ -164,6 +164,18 @@ if(WAMR_BUILD_LIB_WASI_THREADS)
 else()
   add_definitions(-DWR_LIB_WASI_THREADS=0)
 endif()
+# Memory bounds: guard pages (a reservation per memory, faults become traps)
+# where the address space allows, as WAMR does on 64-bit Linux; software
+# checks elsewhere, and when the embedder sets WAMR_DISABLE_HW_BOUND_CHECK=1.
+if(WAMR_BUILD_PLATFORM MATCHES "^(linux|android)$" AND CMAKE_SIZEOF_VOID_P EQUAL 8
+   AND NOT WR_TARGET STREQUAL "X86_32" AND NOT WAMR_DISABLE_HW_BOUND_CHECK)
+  list(APPEND WAMR_RUNTIME_LIB_SOURCE ${WR_RUNTIME_DIR}/interp/guard.c
+                                      ${WR_RUNTIME_DIR}/interp/code_variant.c)
+  add_definitions(-DWR_GUARD_PAGES=1)
+else()
+  list(APPEND WAMR_RUNTIME_LIB_SOURCE ${WR_RUNTIME_DIR}/interp/guard_none.c)
+  add_definitions(-DWR_GUARD_PAGES=0)
+endif()
 include_directories(${WR_RUNTIME_DIR}/include)
 # The runtime's own sources also include internal headers by their path under
 # runtime/ ("platform/os.h"); only they get that directory, so the embedder's

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "../config.h"
+#include "../interp/guard.h"
+#include "../interp/interp.h"
 #include "../mem/mem.h"
 #include "error.h"
 #include "segments.h"
@@ -41,23 +43,28 @@ static bool fits_size_t(uint64_t n)
 
 /* ======================= memories and tables ======================= */
 
-/* Fills mem for limits lim and allocates its zeroed bytes. */
+/* Fills mem for limits lim and provides its zeroed bytes: guard pages when
+ * they can be had (guard.h), else an allocated block. */
 static bool memory_setup(WasmMemory *mem, const Limits *lim)
 {
     uint32_t max = lim->has_max ? lim->max : WR_MAX_MEMORY_PAGES;
     /* Other threads access a shared memory while it grows, so its bytes
-     * must never move: reserve the maximum now (calloc of a large block is
-     * lazily zeroed address space, not touched pages). */
+     * must never move: an allocated block holds the maximum from the start
+     * (calloc of a large block is lazily zeroed address space, not touched
+     * pages); a guard reservation never moves anyway and commits on grow. */
     uint32_t reserve = lim->shared ? max : lim->min;
 
     if (lim->min > max || max > WR_MAX_MEMORY_PAGES)
         return false;
-    if (!fits_size_t((uint64_t)reserve * WASM_PAGE_SIZE))
-        return false;
-    /* 0 pages still gets a (1-byte) block: data is never NULL. */
-    mem->data = mem_calloc(reserve, WASM_PAGE_SIZE);
-    if (!mem->data)
-        return false;
+    mem->guarded = false;
+    if (!guard_memory_map(mem, (uint64_t)lim->min * WASM_PAGE_SIZE)) {
+        if (!fits_size_t((uint64_t)reserve * WASM_PAGE_SIZE))
+            return false;
+        /* 0 pages still gets a (1-byte) block: data is never NULL. */
+        mem->data = mem_calloc(reserve, WASM_PAGE_SIZE);
+        if (!mem->data)
+            return false;
+    }
     mem->pages = lim->min;
     mem->size = (uint64_t)lim->min * WASM_PAGE_SIZE;
     mem->max_pages = max;
@@ -93,8 +100,11 @@ int32_t rt_memory_grow(WasmMemory *mem, uint32_t delta)
 
     if (pages > mem->max_pages || pages > WR_MAX_MEMORY_PAGES || !fits_size_t(size))
         return -1;
-    /* Shared memories already hold their maximum (memory_setup). */
-    if (!mem->shared && delta > 0) {
+    /* Allocated shared memories already hold their maximum (memory_setup). */
+    if (mem->guarded) {
+        if (!guard_memory_commit(mem, mem->size, size))
+            return -1;
+    } else if (!mem->shared && delta > 0) {
         data = mem_realloc(mem->data, (size_t)size);
         if (!data)
             return -1;
@@ -241,11 +251,21 @@ WasmMemory *rt_memory_new(uint32_t min_pages, uint32_t max_pages, bool has_max, 
     return mem;
 }
 
+/* Frees the bytes memory_setup provided, whichever kind they are. */
+static void memory_release(WasmMemory *mem)
+{
+    if (mem->guarded)
+        guard_memory_unmap(mem);
+    else
+        mem_free(mem->data);
+    mem->data = NULL;
+}
+
 void rt_memory_free(WasmMemory *mem)
 {
     if (!mem)
         return;
-    mem_free(mem->data);
+    memory_release(mem);
     mem_free(mem);
 }
 
@@ -513,20 +533,25 @@ static bool link_imports(Linker *L, RtImportResolver resolver, void *user)
 
 /* ====================== what the module defines ==================== */
 
-static void create_funcs(WasmInstance *inst)
+/* Runs once the memory is known: it decides which interpreter loop, and so
+ * which code, the instance runs. False when that code cannot be had. */
+static bool create_funcs(WasmInstance *inst)
 {
     const WasmModule *m = inst->module;
     uint32_t i;
 
+    if (!interp_code_acquire(m, inst->memory, &inst->code, &inst->runs_unchecked))
+        return false;
     for (i = 0; i < m->n_funcs; i++) {
         WasmFunc *f = &inst->own_funcs[i];
 
         f->type = m->funcs[i].type;
         f->inst = inst;
-        f->func = &m->funcs[i];
+        f->func = &inst->code[i];
         f->func_index = m->n_func_imports + i;
         inst->funcs[f->func_index] = f;
     }
+    return true;
 }
 
 static bool create_tables(Linker *L)
@@ -841,7 +866,9 @@ static void instance_destroy(WasmInstance *inst)
         rt_exec_env_destroy(inst->default_env);
     for (i = 0; inst->own_tables && i < m->n_tables - m->n_table_imports; i++)
         mem_free(inst->own_tables[i].elems);
-    mem_free(inst->own_memory.data);
+    if (inst->own_memory.data)
+        memory_release(&inst->own_memory);
+    interp_code_release(m, inst->code);
     mem_free(inst->funcs);
     mem_free(inst->tables);
     mem_free(inst->globals);
@@ -895,7 +922,10 @@ WasmInstance *rt_instantiate_ex(const WasmModule *m, RtImportResolver resolver, 
     }
     if (!link_imports(&L, resolver, user) || !create_tables(&L) || !create_memory(&L))
         goto fail;
-    create_funcs(inst);
+    if (!create_funcs(inst)) {
+        rt_set_error(err, err_size, "allocate memory failed");
+        goto fail;
+    }
     create_globals(inst);
     if (!init_elems(&L) || !init_data(&L))
         goto fail;
@@ -950,7 +980,11 @@ WasmInstance *rt_instantiate_child(WasmInstance *parent, char *err, uint32_t err
     memcpy(inst->elem_dropped, parent->elem_dropped, m->n_elems);
     memcpy(inst->data_dropped, parent->data_dropped, m->n_data);
     inst->family = parent->family;
-    create_funcs(inst);
+    if (!create_funcs(inst)) {
+        instance_destroy(inst);
+        rt_set_error(err, err_size, "allocate memory failed");
+        return NULL;
+    }
     create_globals(inst);
     return inst;
 }

@@ -66,6 +66,9 @@ typedef struct WasmMemory {
     uint32_t max_pages; /* effective maximum: limits.max or 65536 */
     bool has_max;
     bool shared;
+    /* data is a guard-page reservation (interp/guard.h), else an allocated
+     * block; decided when the memory is made. */
+    bool guarded;
 } WasmMemory;
 
 typedef struct WasmTable {
@@ -91,6 +94,12 @@ struct WASMModuleInstanceCommon {
     WasmTable **tables;
     WasmMemory *memory; /* memory 0, or NULL */
     WasmGlobal **globals;
+    /* The code this instance runs (interp_code_acquire): its module's
+     * functions, translated for one interpreter loop, or a copy of them
+     * retargeted to the other. runs_unchecked: the loop without bounds
+     * compares, for an instance whose memory is guarded. */
+    const Func *code;
+    bool runs_unchecked;
     /* Storage of what this instance defines. */
     WasmFunc *own_funcs;
     WasmTable *own_tables;

@@ -2,7 +2,8 @@
 #   MODE=suite      the whole core suite; exit status 0 and a last line equal to EXPECT
 #   MODE=bad-input  broken inputs written to WORK; exit status 1, the right messages
 # Usage: cmake -DMODE=... -DRUNNER=<wasm-spectest> [-DSPEC_DATA=... -DEXPECT=...]
-#        [-DWORK=...] -P run-spec.cmake
+#        [-DRUNNER_ARGS=...] [-DWORK=...] -P run-spec.cmake
+# RUNNER_ARGS (a ;-list) go to the runner before the folder, e.g. "--bounds;software".
 
 # Runs the runner, echoes what it printed, and returns its stdout and status.
 function(run_runner out_var rc_var)
@@ -36,7 +37,7 @@ function(run_suite)
   if(NOT IS_DIRECTORY "${SPEC_DATA}/${SUBDIR}")
     message(FATAL_ERROR "FAIL: spec data missing: '${SPEC_DATA}/${SUBDIR}' does not exist.")
   endif()
-  run_runner(out rc --skip-simd "${SPEC_DATA}/${SUBDIR}")
+  run_runner(out rc --skip-simd ${RUNNER_ARGS} "${SPEC_DATA}/${SUBDIR}")
   last_line("${out}" line)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "FAIL: wasm-spectest exited with '${rc}'; last line: '${line}'")

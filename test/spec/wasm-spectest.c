@@ -18,6 +18,8 @@
 
 #include "common/error.h" /* WR_PRINTF */
 #include "common/instance.h"
+#include "interp/guard.h"
+#include "interp/interp.h"
 #include "loader/module.h"
 
 enum {
@@ -29,6 +31,8 @@ enum {
 typedef struct Options {
     bool verbose; /* trace every command and the spectest print calls */
     bool skip_simd; /* leave out simd_* files and folders */
+    const char *bounds; /* "guard", "software" or NULL: the runtime's default */
+    bool retarget; /* translate for the other kind of memory than the one used */
 } Options;
 
 typedef struct Counts {
@@ -1321,15 +1325,37 @@ static bool collect(PathList *l, const char *arg, const Options *opt)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: wasm-spectest [-v] [--skip-simd] FILE.json|FOLDER...\n"
+            "usage: wasm-spectest [-v] [--skip-simd] [--bounds guard|software] [--retarget]\n"
+            "                     FILE.json|FOLDER...\n"
             "  A FOLDER means its *.json files and those of its subfolders.\n"
             "  -v           trace every command and the spectest print calls\n"
-            "  --skip-simd  leave out simd_* files and folders\n");
+            "  --skip-simd  leave out simd_* files and folders\n"
+            "  --bounds     how linear memories are bounds-checked: guard pages (the\n"
+            "               default where the build has them) or software checks\n"
+            "  --retarget   translate modules for the other kind of memory, so that\n"
+            "               every instance runs a retargeted copy of its code\n");
+}
+
+/* Applies --bounds and --retarget before any module is loaded, and says what
+ * the memories really get, since guard pages may be missing from the build. */
+static void set_bounds(const Options *opt)
+{
+    bool guard = opt->bounds ? strcmp(opt->bounds, "guard") == 0 : guard_enabled();
+
+    if (opt->retarget) {
+        guard_set_enabled(!guard);
+        (void)interp_translates_unchecked(); /* fixes the translation's kind now */
+    }
+    guard_set_enabled(guard);
+    printf("memory bounds: %s%s, code translated for %s\n",
+           guard_enabled() ? "guard pages" : "software checks",
+           guard && !guard_enabled() ? " (guard pages unavailable)" : "",
+           interp_translates_unchecked() ? "guard pages" : "software checks");
 }
 
 int main(int argc, char **argv)
 {
-    Options opt = { false, false };
+    Options opt = { false, false, NULL, false };
     PathList files = { NULL, 0, 0, 0 };
     Counts total = { 0, 0, 0, 0 };
     int i;
@@ -1340,9 +1366,15 @@ int main(int argc, char **argv)
             opt.verbose = true;
         else if (strcmp(argv[i], "--skip-simd") == 0)
             opt.skip_simd = true;
+        else if (strcmp(argv[i], "--retarget") == 0)
+            opt.retarget = true;
+        else if (strcmp(argv[i], "--bounds") == 0 && i + 1 < argc &&
+                 (strcmp(argv[i + 1], "guard") == 0 || strcmp(argv[i + 1], "software") == 0))
+            opt.bounds = argv[++i];
         else
             goto bad_usage;
     }
+    set_bounds(&opt);
     if (i == argc)
         goto bad_usage;
     for (; i < argc; i++)
