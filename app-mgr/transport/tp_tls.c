@@ -3,25 +3,16 @@
  * are handed to mbedTLS through the receive callback for as long as one
  * read lasts; the records it produces become chunks of the connection's
  * output queue. Every mbedTLS call happens on the loop thread. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/ssl.h>
-#include <mbedtls/x509_crt.h>
 
+#include "link_tls.h"
 #include "tp_internal.h"
 
 #define DEFAULT_HANDSHAKE_MS 10000
-
-/* TLS record types (RFC 5246 6.2.1) seen by the record tracker. */
-#define RECORD_ALERT 21
-#define RECORD_HANDSHAKE 22
 
 struct tp_tls {
     mbedtls_entropy_context entropy;
@@ -44,93 +35,38 @@ struct tpi_tls {
     uv_timer_t timer; /* the handshake deadline */
     bool up;          /* the handshake is done: the session is open */
     /* The read being fed (tpi_tls_feed): mbedTLS takes from it until it is
-     * empty, so nothing is left over when the read ends. */
-    const uint8_t *in;
-    size_t in_len;
-    /* The record tracker (see track). */
-    uint8_t hdr[5], hdr_got;
-    size_t body_left, body_pos;
-    uint8_t first[2], first_got; /* the peer's first bytes */
-    int alert;                   /* a clear-text alert description, -1 = none */
-    bool renegotiation;
+     * empty, so nothing is left over when the read ends. Its tracker also
+     * closes a connection that tries renegotiation. */
+    link_tls_input_t in;
 };
-
-/* The suites we offer and accept: forward secret, authenticated encryption. */
-static const int suites[] = {
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    0};
-
-/* Key exchange curves, preferred first: the fast ones. mbedTLS's default
- * puts secp521r1 first, which costs a device several times more per
- * handshake. P-256 also covers the usual ECDSA certificates. */
-static const mbedtls_ecp_group_id curves[] = {
-    MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1,
-    MBEDTLS_ECP_DP_NONE};
 
 /* ------------------------------------------------------------------------
  * Configuration (tp_tls_new: any thread, before the host uses it)
  * ------------------------------------------------------------------------ */
 
-/* A message saying whether the file is missing or unreadable, or what
- * mbedTLS did not like in it. */
-static bool load_failed(char *err, uint32_t err_size, const char *what, const char *file,
-                        int ret)
-{
-    FILE *f = fopen(file, "rb");
-    char text[128];
-
-    if (!f) {
-        tpi_set_err(err, err_size, "cannot read %s %s: %s", what, file, strerror(errno));
-        return false;
-    }
-    fclose(f);
-    mbedtls_strerror(ret, text, sizeof text);
-    tpi_set_err(err, err_size, "cannot load %s %s: %s", what, file, text);
-    return false;
-}
-
 static bool load_files(tp_tls_t *tls, const tp_tls_options_t *opt, char *err, uint32_t err_size)
 {
     int ret;
 
-    if ((ret = mbedtls_x509_crt_parse_file(&tls->cert, opt->cert_file)) != 0)
-        return load_failed(err, err_size, "certificate", opt->cert_file, ret);
-    if ((ret = mbedtls_pk_parse_keyfile(&tls->key, opt->key_file, NULL)) != 0)
-        return load_failed(err, err_size, "private key", opt->key_file, ret);
-    if (mbedtls_pk_check_pair(&tls->cert.pk, &tls->key) != 0) {
-        tpi_set_err(err, err_size, "private key %s does not match certificate %s",
-                    opt->key_file, opt->cert_file);
+    if (!link_tls_load_pair(&tls->cert, "certificate", opt->cert_file, &tls->key, "private key",
+                            opt->key_file, err, err_size))
         return false;
-    }
     if (!opt->ca_file)
         return true;
     if ((ret = mbedtls_x509_crt_parse_file(&tls->ca, opt->ca_file)) != 0)
-        return load_failed(err, err_size, "CA certificate", opt->ca_file, ret);
+        return link_tls_load_failed("CA certificate", opt->ca_file, ret, err, err_size);
     tls->has_ca = true;
     return true;
 }
 
-/* TLS 1.2 only (1.3 is experimental in mbedTLS 2.28), our suites, our
- * certificate; the peer's certificate is required exactly when we have a
- * CA to check it against. Renegotiation stays disabled, as the defaults
- * have it; the record tracker also closes a connection that tries it. */
+/* The link's TLS settings (link_tls.h) and our certificate; the peer's
+ * certificate is required exactly when we have a CA to check it against. */
 static int configure(tp_tls_t *tls, mbedtls_ssl_config *conf, int endpoint)
 {
-    int ret = mbedtls_ssl_config_defaults(conf, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                          MBEDTLS_SSL_PRESET_DEFAULT);
+    int ret = link_tls_configure(conf, endpoint, &tls->drbg);
 
     if (ret != 0)
         return ret;
-    mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &tls->drbg);
-    mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_max_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_ciphersuites(conf, suites);
-    mbedtls_ssl_conf_curves(conf, curves);
     if (tls->has_ca) {
         mbedtls_ssl_conf_ca_chain(conf, &tls->ca, NULL);
         mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
@@ -142,12 +78,9 @@ static int configure(tp_tls_t *tls, mbedtls_ssl_config *conf, int endpoint)
 
 static bool setup(tp_tls_t *tls, const tp_tls_options_t *opt, char *err, uint32_t err_size)
 {
-    static const char personal[] = "wr device tls";
     char text[128];
-    int ret;
+    int ret = link_tls_seed(&tls->drbg, &tls->entropy, "wr device tls");
 
-    ret = mbedtls_ctr_drbg_seed(&tls->drbg, mbedtls_entropy_func, &tls->entropy,
-                                (const unsigned char *)personal, sizeof personal - 1);
     if (ret == 0 && !load_files(tls, opt, err, err_size))
         return false;
     if (ret == 0)
@@ -242,27 +175,8 @@ static const char *alert_name(int alert)
 /* The reasons a certificate was rejected, from mbedTLS's verify flags. */
 static void verify_text(uint32_t flags, char *out, size_t size)
 {
-    static const struct {
-        uint32_t flag;
-        const char *text;
-    } known[] = {
-        {MBEDTLS_X509_BADCERT_NOT_TRUSTED, "not signed by the CA"},
-        {MBEDTLS_X509_BADCERT_CN_MISMATCH, "issued for another name"},
-        {MBEDTLS_X509_BADCERT_EXPIRED, "expired"},
-        {MBEDTLS_X509_BADCERT_FUTURE, "not valid yet"},
-        {MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE,
-         "not meant for this use"},
-        {MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK | MBEDTLS_X509_BADCERT_BAD_KEY,
-         "weak signature or key"},
-    };
-    size_t used = 0;
-
-    out[0] = '\0';
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        if ((flags & known[i].flag) && used < size)
-            used += (size_t)snprintf(out + used, size - used, "%s%s", used ? "; " : "",
-                                     known[i].text);
-    }
+    link_tls_verify_reasons(flags, "issued for another name", "not meant for this use", out,
+                            size);
     if (!out[0])
         snprintf(out, size, "rejected (verify flags 0x%x)", (unsigned)flags);
 }
@@ -271,9 +185,10 @@ static void describe(const tpi_tls_t *t, int ret, char *out, size_t size)
 {
     char text[128];
 
-    if (t->renegotiation) {
+    if (t->in.renegotiation) {
         snprintf(out, size, "renegotiation attempt (not allowed)");
-    } else if (!t->up && t->first_got == 2 && t->first[0] == 0x12 && t->first[1] == 0x34) {
+    } else if (!t->up && t->in.first_got == 2 && t->in.first[0] == 0x12 &&
+               t->in.first[1] == 0x34) {
         snprintf(out, size, "the peer speaks the plain link protocol, not TLS");
     } else if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE) {
         snprintf(out, size, "no client certificate (one signed by the CA is required)");
@@ -281,9 +196,9 @@ static void describe(const tpi_tls_t *t, int ret, char *out, size_t size)
         verify_text(mbedtls_ssl_get_verify_result(&t->ssl), text, sizeof text);
         snprintf(out, size, "%s certificate verify failed (%s)",
                  t->conn->kind == TP_CLIENT ? "host" : "client", text);
-    } else if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && t->alert >= 0) {
-        snprintf(out, size, "the peer sent alert %d (%s)", t->alert,
-                 alert_name(t->alert) ? alert_name(t->alert) : "fatal");
+    } else if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && t->in.alert >= 0) {
+        snprintf(out, size, "the peer sent alert %d (%s)", t->in.alert,
+                 alert_name(t->in.alert) ? alert_name(t->in.alert) : "fatal");
     } else if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
         snprintf(out, size, "closed by the peer (close_notify)");
     } else {
@@ -336,50 +251,13 @@ static void fail_code(tp_conn_t *c, int ret)
     fail(c, why);
 }
 
-/* Follows the record layer (type u8, version u16, length u16, body) of the
- * bytes handed to mbedTLS, for what its API does not tell: the peer's first
- * bytes, an alert it sent in clear (during the handshake), and a handshake
- * record after the handshake, which in TLS 1.2 can only start a
- * renegotiation. False for that one: the connection ends. */
-static bool track(tpi_tls_t *t, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (t->first_got < 2)
-            t->first[t->first_got++] = p[i];
-        if (t->body_left > 0) {
-            if (t->hdr[0] == RECORD_ALERT && t->hdr[3] == 0 && t->hdr[4] == 2 && t->body_pos == 1)
-                t->alert = p[i]; /* level, then description */
-            t->body_pos++;
-            t->body_left--;
-            continue;
-        }
-        t->hdr[t->hdr_got++] = p[i];
-        if (t->hdr_got < sizeof t->hdr)
-            continue;
-        t->hdr_got = 0;
-        t->body_left = (size_t)t->hdr[3] << 8 | t->hdr[4];
-        t->body_pos = 0;
-        if (t->up && t->hdr[0] == RECORD_HANDSHAKE) {
-            t->renegotiation = true;
-            return false;
-        }
-    }
-    return true;
-}
-
+/* A handshake record after the handshake can only start a renegotiation
+ * in TLS 1.2: the tracker refuses it, and the connection ends. */
 static int bio_recv(void *user, unsigned char *buf, size_t size)
 {
     tpi_tls_t *t = user;
-    size_t n = size < t->in_len ? size : t->in_len;
 
-    if (n == 0)
-        return MBEDTLS_ERR_SSL_WANT_READ;
-    if (!track(t, t->in, n))
-        return MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE;
-    memcpy(buf, t->in, n);
-    t->in += n;
-    t->in_len -= n;
-    return (int)n;
+    return link_tls_input_recv(&t->in, buf, size, t->up);
 }
 
 /* A record (mbedTLS writes whole records) joins the output queue. */
@@ -414,16 +292,14 @@ static bool handshake_done(tp_conn_t *c)
 }
 
 /* Runs mbedTLS until it has taken every byte of the read: the handshake
- * first, then records into plaintext for the session. mbedTLS may say
- * WANT_READ with bytes left (after a warning alert), so only an empty read
- * with nothing buffered ends the loop. */
+ * first, then records into plaintext for the session. */
 static void drive(tp_conn_t *c)
 {
     tpi_tls_t *t = c->tls;
     uint8_t plain[16 * 1024];
 
     while (!c->closing) {
-        size_t before = t->in_len;
+        size_t before = t->in.len;
         int ret = t->up ? mbedtls_ssl_read(&t->ssl, plain, sizeof plain)
                         : mbedtls_ssl_handshake(&t->ssl);
 
@@ -434,7 +310,7 @@ static void drive(tp_conn_t *c)
                 return;
         } else if (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_READ ||
                    ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
-            if ((t->in_len == 0 || t->in_len == before) && !mbedtls_ssl_check_pending(&t->ssl))
+            if (link_tls_input_used_up(&t->in, before, &t->ssl))
                 break;
         } else if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
             tpi_conn_close(c, "closed by the peer (close_notify)"); /* a goodbye, no error */
@@ -466,11 +342,9 @@ void tpi_tls_feed(tp_conn_t *c, const uint8_t *data, size_t size)
 {
     tpi_tls_t *t = c->tls;
 
-    t->in = data;
-    t->in_len = size;
+    link_tls_input_set(&t->in, data, size);
     drive(c); /* c may be closing now, but is not released before the loop's next turn */
-    t->in = NULL;
-    t->in_len = 0;
+    link_tls_input_set(&t->in, NULL, 0);
 }
 
 /* A whole message of the session becomes records (several past 16 KiB). */
@@ -530,7 +404,7 @@ bool tpi_tls_start(tp_conn_t *c)
         return false;
     }
     t->conn = c;
-    t->alert = -1;
+    link_tls_input_init(&t->in);
     mbedtls_ssl_init(&t->ssl);
     if (mbedtls_ssl_setup(&t->ssl, client ? &tls->client : &tls->server) != 0 ||
         (client && mbedtls_ssl_set_hostname(&t->ssl, name) != 0)) {

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -126,7 +127,8 @@ void collector_finish(collector_t *c)
  * ------------------------------------------------------------------------ */
 
 
-pid_t spawn(char *const argv[], int *out_fd, int *err_fd)
+/* Root drops to nobody (uid 65534) in the child, before exec. */
+static pid_t spawn_as(char *const argv[], int *out_fd, int *err_fd, device_user_t user)
 {
     int out[2], err[2];
     pid_t pid;
@@ -137,6 +139,9 @@ pid_t spawn(char *const argv[], int *out_fd, int *err_fd)
     if (pid == 0) {
         dup2(out[1], 1);
         dup2(err[1], 2);
+        if (user == DEVICE_AS_NOBODY && geteuid() == 0 &&
+            (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(126);
         execv(argv[0], argv);
         _exit(127);
     }
@@ -147,8 +152,18 @@ pid_t spawn(char *const argv[], int *out_fd, int *err_fd)
     return pid;
 }
 
-/* Starts `simple -s -p 0 extra...` and reads its port. */
+pid_t spawn(char *const argv[], int *out_fd, int *err_fd)
+{
+    return spawn_as(argv, out_fd, err_fd, DEVICE_AS_CALLER);
+}
+
 bool device_start(device_t *d, const char *const *extra)
+{
+    return device_start_as(d, extra, DEVICE_AS_CALLER);
+}
+
+/* Starts `simple -s -p 0 extra...` and reads its port. */
+bool device_start_as(device_t *d, const char *const *extra, device_user_t user)
 {
     char *argv[32];
     int n = 0, out_fd, err_fd;
@@ -161,7 +176,7 @@ bool device_start(device_t *d, const char *const *extra)
         argv[n++] = (char *)*extra;
     argv[n] = NULL;
     memset(d, 0, sizeof *d);
-    if ((d->pid = spawn(argv, &out_fd, &err_fd)) < 0)
+    if ((d->pid = spawn_as(argv, &out_fd, &err_fd, user)) < 0)
         return false;
     collector_start(&d->out, out_fd);
     collector_start(&d->err, err_fd);
@@ -305,3 +320,45 @@ bool raw_send(int fd, uint16_t type, const char *url, int action, uint32_t mid, 
     return ok;
 }
 
+/* ------------------------------------------------------------------------
+ * The test programs' command line
+ * ------------------------------------------------------------------------ */
+
+const harness_case_t *harness_pick(int argc, char **argv, const char *args_usage,
+                                   const char **const args[], const harness_case_t *cases,
+                                   size_t n_cases)
+{
+    int n_args = 0;
+
+    while (args[n_args])
+        n_args++;
+    if (argc != 3 + n_args + 1) {
+        fprintf(stderr, "usage: %s SIMPLE HOST_TOOL %s CASE\n", argv[0], args_usage);
+        return NULL;
+    }
+    simple_bin = argv[1];
+    tool_bin = argv[2];
+    for (int i = 0; i < n_args; i++)
+        *args[i] = argv[3 + i];
+    signal(SIGPIPE, SIG_IGN); /* a device that hangs up fails a write, not the test */
+    for (size_t i = 0; i < n_cases; i++)
+        if (strcmp(cases[i].name, argv[argc - 1]) == 0)
+            return &cases[i];
+    fprintf(stderr, "unknown case %s\n", argv[argc - 1]);
+    return NULL;
+}
+
+bool harness_tmp_make(char *out_dir, size_t size, const char *name)
+{
+    snprintf(out_dir, size, "/tmp/%s-XXXXXX", name);
+    return mkdtemp(out_dir) != NULL;
+}
+
+void harness_tmp_remove(const char *dir)
+{
+    char cmd[300];
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}

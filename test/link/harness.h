@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -50,10 +51,36 @@ void collector_finish(collector_t *c);
 
 /* fork+exec argv with stdout and stderr on pipes. */
 pid_t spawn(char *const argv[], int *out_fd, int *err_fd);
+/* Who the device runs as: the caller, or user nobody (uid 65534) when the
+ * caller is root, so that a directory's permissions bind it too. */
+typedef enum device_user { DEVICE_AS_CALLER, DEVICE_AS_NOBODY } device_user_t;
+
 /* Starts `simple -s -p 0 extra...` and reads its port from its first line. */
 bool device_start(device_t *d, const char *const *extra);
+bool device_start_as(device_t *d, const char *const *extra, device_user_t user);
 /* SIGTERM, then the exit status (its stderr printed when not 0). */
 int device_stop(device_t *d);
+
+/* One case of a test program, chosen by name on its command line. */
+typedef struct harness_case {
+    const char *name;
+    void (*run)(void);
+} harness_case_t;
+
+/* The start of a test program's main, whose command line is `SIMPLE
+ * HOST_TOOL <args_usage> CASE`: sets simple_bin and tool_bin, stores the
+ * arguments between into *args[0], *args[1]... (NULL-terminated list),
+ * ignores SIGPIPE, and returns the case named last; NULL after printing
+ * the usage or "unknown case" (main then exits 2). main keeps the end,
+ * since the pass/fail counters are its own (check.h). */
+const harness_case_t *harness_pick(int argc, char **argv, const char *args_usage,
+                                   const char **const args[], const harness_case_t *cases,
+                                   size_t n_cases);
+
+/* Makes /tmp/<name>-XXXXXX into out_dir; false if it cannot. */
+bool harness_tmp_make(char *out_dir, size_t size, const char *name);
+/* rm -rf dir, with a message when that fails. */
+void harness_tmp_remove(const char *dir);
 
 /* Runs host_tool -S 127.0.0.1 -P <port> args... (NULL-terminated). */
 tool_result_t tool_run(const device_t *d, ...);

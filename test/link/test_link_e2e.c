@@ -19,7 +19,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -623,10 +622,7 @@ static void case_uart(void)
     close(fds[1]);
 }
 
-static const struct {
-    const char *name;
-    void (*run)(void);
-} cases[] = {
+static const harness_case_t cases[] = {
     {"walkthrough", case_walkthrough}, {"sixteen", case_sixteen},   {"errors", case_errors},
     {"hostile", case_hostile},         {"too-large", case_too_large}, {"flood", case_flood},
     {"watchdog", case_watchdog},       {"cycles", case_cycles},     {"uart", case_uart},
@@ -634,35 +630,14 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    size_t i;
+    const char **const args[] = {&apps_dir, &tapps_dir, NULL};
+    const harness_case_t *c = harness_pick(argc, argv, "SAMPLE_APPS_DIR TEST_APPS_DIR", args,
+                                           cases, sizeof cases / sizeof cases[0]);
 
-    if (argc != 6) {
-        fprintf(stderr, "usage: %s SIMPLE HOST_TOOL SAMPLE_APPS_DIR TEST_APPS_DIR CASE\n",
-                argv[0]);
+    if (!c || !harness_tmp_make(tmp_dir, sizeof tmp_dir, "link-e2e"))
         return 2;
-    }
-    simple_bin = argv[1];
-    tool_bin = argv[2];
-    apps_dir = argv[3];
-    tapps_dir = argv[4];
-    signal(SIGPIPE, SIG_IGN);
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/link-e2e-XXXXXX");
-    if (!mkdtemp(tmp_dir))
-        return 2;
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        if (strcmp(cases[i].name, argv[5]) == 0)
-            break;
-    if (i == sizeof cases / sizeof cases[0]) {
-        fprintf(stderr, "unknown case %s\n", argv[5]);
-        return 2;
-    }
-    cases[i].run();
-    {
-        char cmd[300];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", tmp_dir);
-    }
+    c->run();
+    harness_tmp_remove(tmp_dir);
     printf("%d passed, %d failed\n", n_passed, n_failed);
     return n_failed ? 1 : 0;
 }

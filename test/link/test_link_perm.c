@@ -20,7 +20,6 @@
  * Nothing asserts timing: waits are bounded only to catch hangs. */
 #define _GNU_SOURCE
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -471,34 +470,20 @@ static void case_timers(void)
     CHECK(device_stop(&d) == 0);
 }
 
-static const struct {
-    const char *name;
-    void (*run)(void);
-} cases[] = {
+static const harness_case_t cases[] = {
     {"grant", case_grant}, {"forge", case_forge},   {"rate", case_rate},
     {"queue", case_queue}, {"timers", case_timers},
 };
 
 int main(int argc, char **argv)
 {
-    size_t i;
+    const char **const args[] = {&tapps_dir, NULL};
+    const harness_case_t *c = harness_pick(argc, argv, "TEST_APPS_DIR", args, cases,
+                                           sizeof cases / sizeof cases[0]);
 
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s SIMPLE HOST_TOOL TEST_APPS_DIR CASE\n", argv[0]);
+    if (!c)
         return 2;
-    }
-    simple_bin = argv[1];
-    tool_bin = argv[2];
-    tapps_dir = argv[3];
-    signal(SIGPIPE, SIG_IGN);
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        if (strcmp(cases[i].name, argv[4]) == 0)
-            break;
-    if (i == sizeof cases / sizeof cases[0]) {
-        fprintf(stderr, "unknown case %s\n", argv[4]);
-        return 2;
-    }
-    cases[i].run();
+    c->run();
     printf("%d passed, %d failed\n", n_passed, n_failed);
     return n_failed ? 1 : 0;
 }

@@ -3,10 +3,6 @@
 #include "e2e_util.h"
 
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,58 +158,4 @@ bool e2e_run(char *const argv[], int want_code, const char *want_text)
     free(out.text);
     free(err.text);
     return ok;
-}
-
-/* fork+exec like harness.c's spawn, dropping root first. */
-static pid_t spawn_nobody(char *const argv[], int *out_fd, int *err_fd)
-{
-    int out[2], err[2];
-    pid_t pid;
-
-    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-        return -1;
-    pid = fork();
-    if (pid == 0) {
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
-                               setuid(65534) != 0))
-            _exit(126);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    *out_fd = out[0];
-    *err_fd = err[0];
-    return pid;
-}
-
-bool e2e_device_start_unprivileged(device_t *d, const char *const *extra)
-{
-    char *argv[32];
-    int n = 0, out_fd, err_fd;
-    const char *colon;
-
-    argv[n++] = (char *)simple_bin;
-    argv[n++] = "-s";
-    argv[n++] = "-p";
-    argv[n++] = "0";
-    for (; extra && *extra && n < 30; extra++)
-        argv[n++] = (char *)*extra;
-    argv[n] = NULL;
-    memset(d, 0, sizeof *d);
-    if ((d->pid = spawn_nobody(argv, &out_fd, &err_fd)) < 0)
-        return false;
-    collector_start(&d->out, out_fd);
-    collector_start(&d->err, err_fd);
-    if (!wait_text(&d->out, "\n", HANG_MS)) {
-        printf("device did not start; stderr:\n%s\n", d->err.text ? d->err.text : "");
-        return false;
-    }
-    pthread_mutex_lock(&d->out.lock);
-    colon = strrchr(d->out.text, ':');
-    d->port = colon ? (uint16_t)atoi(colon + 1) : 0;
-    pthread_mutex_unlock(&d->out.lock);
-    return d->port != 0;
 }

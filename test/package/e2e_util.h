@@ -40,8 +40,4 @@ int e2e_count_files(const char *dir, const char *prefix);
  * Both are echoed when not. */
 bool e2e_run(char *const argv[], int want_code, const char *want_text);
 
-/* Starts the device like device_start, as user nobody (uid 65534) when
- * run as root, so that a directory's permissions bind it too. */
-bool e2e_device_start_unprivileged(device_t *d, const char *const *extra);
-
 #endif

@@ -17,7 +17,6 @@
  *
  * Usage: test_package_e2e SIMPLE HOST_TOOL APP_SIGN SAMPLE_APPS CASE */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,10 +236,7 @@ static void case_keys(void)
     CHECK(device_stop(&d) == 0);
 }
 
-static const struct {
-    const char *name;
-    void (*run)(void);
-} cases[] = {
+static const harness_case_t cases[] = {
     {"signed", case_signed},
     {"refused", case_refused},
     {"open", case_open},
@@ -249,32 +245,14 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    char cmd[300];
-    size_t i;
+    const char **const args[] = {&sign_bin, &apps_dir, NULL};
+    const harness_case_t *c = harness_pick(argc, argv, "APP_SIGN SAMPLE_APPS", args, cases,
+                                           sizeof cases / sizeof cases[0]);
 
-    if (argc != 6) {
-        fprintf(stderr, "usage: %s SIMPLE HOST_TOOL APP_SIGN SAMPLE_APPS CASE\n", argv[0]);
+    if (!c || !harness_tmp_make(tmp, sizeof tmp, "package-e2e"))
         return 2;
-    }
-    simple_bin = argv[1];
-    tool_bin = argv[2];
-    sign_bin = argv[3];
-    apps_dir = argv[4];
-    signal(SIGPIPE, SIG_IGN);
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        if (strcmp(cases[i].name, argv[5]) == 0)
-            break;
-    if (i == sizeof cases / sizeof cases[0]) {
-        fprintf(stderr, "unknown case %s\n", argv[5]);
-        return 2;
-    }
-    snprintf(tmp, sizeof tmp, "/tmp/package-e2e-XXXXXX");
-    if (!mkdtemp(tmp))
-        return 2;
-    cases[i].run();
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
+    c->run();
+    harness_tmp_remove(tmp);
     printf("%d passed, %d failed\n", n_passed, n_failed);
     return n_failed ? 1 : 0;
 }

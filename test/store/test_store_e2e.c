@@ -445,7 +445,7 @@ static void case_unwritable(void)
     if (geteuid() == 0)
         CHECK(chown(store, 65534, 65534) == 0);
     CHECK(chmod(store, 0555) == 0);
-    CHECK(e2e_device_start_unprivileged(&d, extra));
+    CHECK(device_start_as(&d, extra, DEVICE_AS_NOBODY));
     r = tool_run(&d, "-i", "w1", "-f", tapp("t_worker"), NULL);
     CHECK(r.code == 160 && e2e_error_has(&r, "Install WASM app failed: cannot write the app "
                                              "store"));
@@ -542,10 +542,7 @@ static void case_trust(void)
     CHECK(device_stop(&d) == 0);
 }
 
-static const struct {
-    const char *name;
-    void (*run)(void);
-} cases[] = {
+static const harness_case_t cases[] = {
     {"restart", case_restart},
     {"crash-temp-written", case_crash_temp_written},
     {"crash-fsynced", case_crash_fsynced},
@@ -559,35 +556,15 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    char cmd[300];
-    size_t i;
+    const char **const args[] = {&sign_bin, &apps_dir, &tapps_dir, NULL};
+    const harness_case_t *c = harness_pick(argc, argv, "APP_SIGN SAMPLE_APPS TEST_APPS", args,
+                                           cases, sizeof cases / sizeof cases[0]);
 
-    if (argc != 7) {
-        fprintf(stderr, "usage: %s SIMPLE HOST_TOOL APP_SIGN SAMPLE_APPS TEST_APPS CASE\n",
-                argv[0]);
-        return 2;
-    }
-    simple_bin = argv[1];
-    tool_bin = argv[2];
-    sign_bin = argv[3];
-    apps_dir = argv[4];
-    tapps_dir = argv[5];
-    signal(SIGPIPE, SIG_IGN);
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        if (strcmp(cases[i].name, argv[6]) == 0)
-            break;
-    if (i == sizeof cases / sizeof cases[0]) {
-        fprintf(stderr, "unknown case %s\n", argv[6]);
-        return 2;
-    }
-    snprintf(tmp, sizeof tmp, "/tmp/store-e2e-XXXXXX");
-    if (!mkdtemp(tmp))
+    if (!c || !harness_tmp_make(tmp, sizeof tmp, "store-e2e"))
         return 2;
     snprintf(store, sizeof store, "%s/store", tmp);
-    cases[i].run();
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
+    c->run();
+    harness_tmp_remove(tmp);
     printf("%d passed, %d failed\n", n_passed, n_failed);
     return n_failed ? 1 : 0;
 }

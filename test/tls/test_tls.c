@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -474,10 +473,7 @@ static void case_bad_options(void)
 
 /* ------------------------------------------------------------------------ */
 
-static const struct {
-    const char *name;
-    void (*run)(void);
-} cases[] = {
+static const harness_case_t cases[] = {
     {"server-auth", case_server_auth}, {"mutual", case_mutual},
     {"verify", case_verify},           {"plain-client", case_plain_client},
     {"plain", case_plain},             {"warning", case_warning},
@@ -503,34 +499,19 @@ static void remove_certs(void)
 
 int main(int argc, char **argv)
 {
+    const char **const args[] = {&apps_dir, &big_app, NULL};
+    const harness_case_t *c = harness_pick(argc, argv, "SAMPLE_APPS_DIR BIG_APP", args, cases,
+                                           sizeof cases / sizeof cases[0]);
     char err[256];
-    size_t i;
 
-    if (argc != 6) {
-        fprintf(stderr, "usage: %s SIMPLE HOST_TOOL SAMPLE_APPS_DIR BIG_APP CASE\n", argv[0]);
-        return 2;
-    }
-    simple_bin = argv[1];
-    tool_bin = argv[2];
-    apps_dir = argv[3];
-    big_app = argv[4];
-    signal(SIGPIPE, SIG_IGN);
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        if (strcmp(cases[i].name, argv[5]) == 0)
-            break;
-    if (i == sizeof cases / sizeof cases[0]) {
-        fprintf(stderr, "unknown case %s\n", argv[5]);
-        return 2;
-    }
-    snprintf(dir, sizeof dir, "/tmp/tls-test-XXXXXX");
-    if (!mkdtemp(dir))
+    if (!c || !harness_tmp_make(dir, sizeof dir, "tls-test"))
         return 2;
     if (!certs_make(dir, err, sizeof err)) {
         printf("cannot make the test certificates: %s\n", err);
         remove_certs();
         return 1;
     }
-    cases[i].run();
+    c->run();
     remove_certs();
     printf("%d passed, %d failed\n", n_passed, n_failed);
     return n_failed ? 1 : 0;

@@ -16,15 +16,12 @@
 
 #include "harness.h"
 #include "link_parser.h"
+#include "link_tls.h"
 #include "shared_utils.h"
 
 /* ------------------------------------------------------------------------
  * Configuration
  * ------------------------------------------------------------------------ */
-
-static const mbedtls_ecp_group_id curves[] = {
-    MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1,
-    MBEDTLS_ECP_DP_NONE};
 
 static bool report(const char *what, int ret)
 {
@@ -73,7 +70,7 @@ bool tpeer_conf_init(tpeer_conf_t *pc, int endpoint, const char *dir, const char
                                            MBEDTLS_SSL_PRESET_DEFAULT)))
         return report("config", ret);
     mbedtls_ssl_conf_rng(&pc->conf, mbedtls_ctr_drbg_random, &pc->drbg);
-    mbedtls_ssl_conf_curves(&pc->conf, curves); /* host_tool's choice */
+    mbedtls_ssl_conf_curves(&pc->conf, link_tls_curves); /* the link's choice */
     mbedtls_ssl_conf_authmode(&pc->conf, ca ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
     if (ca)
         mbedtls_ssl_conf_ca_chain(&pc->conf, &pc->ca, NULL);
