@@ -12,7 +12,7 @@ RELEASE_DIR := build/release
 # The interpreter's switch build, for compilers without computed goto.
 SWITCH_DIR := build/switch
 
-.PHONY: all deps test demo bench clean
+.PHONY: all deps test demo bench fuzz clean
 
 all: deps
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release
@@ -48,11 +48,28 @@ test: deps
 	cmake --build $(SWITCH_DIR) -j $(JOBS) --target wasm-spectest -- --no-print-directory
 	cd $(SWITCH_DIR) && ctest --output-on-failure -j $(JOBS) -R '^spec-(core|threads)$$'
 
+# libFuzzer targets of test/fuzz, one after the other, FUZZ_TIME seconds each,
+# into persistent corpora build/fuzz/corpus-<name> (never committed); prints
+# executions and coverage per target. Crashers: build/fuzz/corpus-<name>-*.
+FUZZ_DIR := build/fuzz
+FUZZ_TIME ?= 600
+FUZZ_NAMES := loader link attr json_attr
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWR_FUZZ=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_all -- --no-print-directory
+	@status=0; for n in $(FUZZ_NAMES); do \
+	  f=$(FUZZ_DIR)/test/fuzz/fuzz_$$n; \
+	  if [ ! -x $$f ]; then echo "fuzz_$$n: not built (see the cmake output)"; continue; fi; \
+	  sh test/fuzz/run_fuzz.sh long $$f test/fuzz/corpus/$$n $(FUZZ_DIR)/corpus-$$n \
+	    $(FUZZ_TIME) || status=1; \
+	done; exit $$status
+
 demo: all
 	sh samples/simple/run.sh $(RELEASE_DIR)
 
 # Benchmark kernels native vs iwasm (and BENCH_PEERS="name=cmd ..."), see
 # test/bench/bench.c. BENCH_ARGS passes more options, e.g. "--runs 3 fib".
+# Then the device's link figures (test/link/link_measure.c).
 bench: deps
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DWR_BENCH=ON
 	cmake --build $(RELEASE_DIR) -j $(JOBS) -- --no-print-directory
@@ -60,6 +77,9 @@ bench: deps
 	  --native-dir $(RELEASE_DIR)/test/bench/native --wasm-dir $(RELEASE_DIR)/test/bench/wasm \
 	  --loadstat $(RELEASE_DIR)/test/bench/wasm-loadstat \
 	  --vmlib $(RELEASE_DIR)/runtime/libvmlib.a $(BENCH_ARGS)
+	$(RELEASE_DIR)/test/link/link-measure $(RELEASE_DIR)/samples/simple/simple \
+	  $(RELEASE_DIR)/host-tool/host_tool $(RELEASE_DIR)/samples/simple/wasm-apps \
+	  $(RELEASE_DIR)/test/link/big_app.wasm
 
 clean:
 	rm -rf build
