@@ -32,7 +32,8 @@ deps:
 # more on the Release build, since optimisation changes float and UB paths,
 # plus the thread tests (and samples/spawn-thread, spec-threads) in a
 # ThreadSanitizer build, where any report fails a test (exit code 66), and
-# the spec suites on the interpreter's switch-dispatch build.
+# the spec suites on the interpreter's switch-dispatch build, and each libFuzzer
+# target of test/fuzz for 20 s (clang, build/fuzz; the committed corpus never grows).
 test: deps
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWR_SANITIZE=ON
 	cmake --build $(TEST_DIR) -j $(JOBS)
@@ -47,6 +48,9 @@ test: deps
 	cmake -S . -B $(SWITCH_DIR) -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-DWR_COMPUTED_GOTO=0
 	cmake --build $(SWITCH_DIR) -j $(JOBS) --target wasm-spectest -- --no-print-directory
 	cd $(SWITCH_DIR) && ctest --output-on-failure -j $(JOBS) -R '^spec-(core|threads)$$'
+	CC=clang cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWR_FUZZ=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_all -- --no-print-directory
+	cd $(FUZZ_DIR) && ctest --output-on-failure -j 2 -R '^fuzz-'
 
 # libFuzzer targets of test/fuzz, one after the other, FUZZ_TIME seconds each,
 # into persistent corpora build/fuzz/corpus-<name> (never committed); prints

@@ -5,27 +5,14 @@
 #include "json_attr.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ht_util.h"
+
 #define MAX_STR_BYTES 65535u /* u16 length fields count the NUL */
 #define KEY_SHOWN 64         /* longest key quoted in a message */
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !err_size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
 
 /* ========================================================================
  * JSON -> attr_container
@@ -75,8 +62,8 @@ static void report_parse_error(const char *text, size_t len, const char *at,
         near[n] = c >= 0x20 && c < 0x7f ? c : ' ';
     }
     near[n] = '\0';
-    set_err(err, err_size, "invalid JSON at line %zu, column %zu (offset %zu): near '%s'",
-            line, col, off, near);
+    ht_set_err(err, err_size, "invalid JSON at line %zu, column %zu (offset %zu): near '%s'",
+               line, col, off, near);
 }
 
 /* An array of integers in -128..255 -> bytes (in *out_bytes, malloc'ed,
@@ -90,7 +77,7 @@ static int array_to_bytes(const cJSON *array, int8_t **out_bytes, unsigned *out_
     int i = 0;
 
     if (count > 0 && !(bytes = malloc((size_t)count))) {
-        set_err(err, err_size, "key \"%.*s\": out of memory", KEY_SHOWN, array->string);
+        ht_set_err(err, err_size, "key \"%.*s\": out of memory", KEY_SHOWN, array->string);
         return 0;
     }
     cJSON_ArrayForEach(el, array)
@@ -98,10 +85,10 @@ static int array_to_bytes(const cJSON *array, int8_t **out_bytes, unsigned *out_
         double v = el->valuedouble;
 
         if (!cJSON_IsNumber(el) || v != floor(v) || v < -128 || v > 255) {
-            set_err(err, err_size,
-                    "key \"%.*s\": array element %d is %s, expected an integer in -128..255",
-                    KEY_SHOWN, array->string, i,
-                    cJSON_IsNumber(el) ? "out of range or not an integer" : json_kind(el));
+            ht_set_err(err, err_size,
+                       "key \"%.*s\": array element %d is %s, expected an integer in -128..255",
+                       KEY_SHOWN, array->string, i,
+                       cJSON_IsNumber(el) ? "out of range or not an integer" : json_kind(el));
             free(bytes);
             return 0;
         }
@@ -123,17 +110,17 @@ static int add_member(attr_container_t **p_cont, const cJSON *item, char *err,
     int ok;
 
     if (!key || !key[0]) {
-        set_err(err, err_size, "key \"\": empty keys cannot be stored");
+        ht_set_err(err, err_size, "key \"\": empty keys cannot be stored");
         return 0;
     }
     if (strlen(key) + 1 > MAX_STR_BYTES) {
-        set_err(err, err_size, "key \"%.*s...\": key longer than %u bytes", KEY_SHOWN, key,
-                MAX_STR_BYTES - 1);
+        ht_set_err(err, err_size, "key \"%.*s...\": key longer than %u bytes", KEY_SHOWN, key,
+                   MAX_STR_BYTES - 1);
         return 0;
     }
     if (cJSON_IsNumber(item)) {
         if (!isfinite(item->valuedouble)) {
-            set_err(err, err_size, "key \"%.*s\": number out of range", KEY_SHOWN, key);
+            ht_set_err(err, err_size, "key \"%.*s\": number out of range", KEY_SHOWN, key);
             return 0;
         }
         ok = attr_container_set_double(p_cont, key, item->valuedouble);
@@ -141,8 +128,8 @@ static int add_member(attr_container_t **p_cont, const cJSON *item, char *err,
         ok = attr_container_set_bool(p_cont, key, cJSON_IsTrue(item));
     } else if (cJSON_IsString(item)) {
         if (strlen(item->valuestring) + 1 > MAX_STR_BYTES) {
-            set_err(err, err_size, "key \"%.*s\": string longer than %u bytes", KEY_SHOWN,
-                    key, MAX_STR_BYTES - 1);
+            ht_set_err(err, err_size, "key \"%.*s\": string longer than %u bytes", KEY_SHOWN,
+                       key, MAX_STR_BYTES - 1);
             return 0;
         }
         ok = attr_container_set_string(p_cont, key, item->valuestring);
@@ -152,13 +139,13 @@ static int add_member(attr_container_t **p_cont, const cJSON *item, char *err,
         ok = attr_container_set_bytearray(p_cont, key, bytes, n);
         free(bytes);
     } else {
-        set_err(err, err_size, "key \"%.*s\": %s cannot be stored (expected a number, "
-                "boolean, string or array of bytes)", KEY_SHOWN, key, json_kind(item));
+        ht_set_err(err, err_size, "key \"%.*s\": %s cannot be stored (expected a number, "
+                   "boolean, string or array of bytes)", KEY_SHOWN, key, json_kind(item));
         return 0;
     }
     if (!ok)
-        set_err(err, err_size, "key \"%.*s\": cannot store the value (out of memory)",
-                KEY_SHOWN, key);
+        ht_set_err(err, err_size, "key \"%.*s\": cannot store the value (out of memory)",
+                   KEY_SHOWN, key);
     return ok;
 }
 
@@ -173,7 +160,7 @@ attr_container_t *json_to_attr(const char *text, size_t len, char *err, size_t e
     while (text && i < len && is_space(text[i]))
         i++;
     if (!text || i == len) {
-        set_err(err, err_size, "empty JSON text, expected an object");
+        ht_set_err(err, err_size, "empty JSON text, expected an object");
         return NULL;
     }
     root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
@@ -189,11 +176,11 @@ attr_container_t *json_to_attr(const char *text, size_t len, char *err, size_t e
         goto fail;
     }
     if (!cJSON_IsObject(root)) {
-        set_err(err, err_size, "the JSON top level is %s, expected an object", json_kind(root));
+        ht_set_err(err, err_size, "the JSON top level is %s, expected an object", json_kind(root));
         goto fail;
     }
     if (!(cont = attr_container_create(""))) {
-        set_err(err, err_size, "out of memory");
+        ht_set_err(err, err_size, "out of memory");
         goto fail;
     }
     cJSON_ArrayForEach(item, root)
@@ -221,18 +208,18 @@ static int check_container(const uint8_t *p, uint32_t len, char *err, size_t err
     uint32_t total;
 
     if (len < 6) {
-        set_err(err, err_size, "attr_container truncated: %u bytes, the header needs 6", len);
+        ht_set_err(err, err_size, "attr_container truncated: %u bytes, the header needs 6", len);
         return 0;
     }
     total = (uint32_t)p[2] | (uint32_t)p[3] << 8 | (uint32_t)p[4] << 16 | (uint32_t)p[5] << 24;
     if (total > len - 2) {
-        set_err(err, err_size,
-                "attr_container total_length %u needs %llu bytes, only %u received", total,
-                (unsigned long long)total + 2, len);
+        ht_set_err(err, err_size,
+                   "attr_container total_length %u needs %llu bytes, only %u received", total,
+                   (unsigned long long)total + 2, len);
         return 0;
     }
     if (!attr_container_validate(p, len)) {
-        set_err(err, err_size, "malformed attr_container: bad tag or attribute list");
+        ht_set_err(err, err_size, "malformed attr_container: bad tag or attribute list");
         return 0;
     }
     return 1;
@@ -291,7 +278,7 @@ cJSON *attr_to_json(const void *payload, uint32_t len, char *err, size_t err_siz
     cJSON *root;
 
     if (!payload) {
-        set_err(err, err_size, "no attr_container payload");
+        ht_set_err(err, err_size, "no attr_container payload");
         return NULL;
     }
     if (!check_container(payload, len, err, err_size))
@@ -309,7 +296,7 @@ cJSON *attr_to_json(const void *payload, uint32_t len, char *err, size_t err_siz
     return root;
 
 fail:
-    set_err(err, err_size, "out of memory converting the attr_container");
+    ht_set_err(err, err_size, "out of memory converting the attr_container");
     cJSON_Delete(root);
     return NULL;
 }

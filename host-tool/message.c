@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attr_container.h"
+#include "ht_util.h"
 #include "json_attr.h"
 #include "link_parser.h"
 #include "package.h"
@@ -19,20 +20,6 @@
 
 #define MAX_FILE_SIZE (1u << 30) /* far above any device's app limit */
 #define MAX_URL_LEN 65534u       /* url_len is a u16 counting the NUL */
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !err_size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
 
 /* ========================================================================
  * Inputs
@@ -47,18 +34,18 @@ static int read_file(const char *path, const char *what, uint8_t **out_data,
     size_t len = 0, cap = 0, n;
 
     if (!f) {
-        set_err(err, err_size, "cannot open %s '%s': %s", what, path, strerror(errno));
+        ht_set_err(err, err_size, "cannot open %s '%s': %s", what, path, strerror(errno));
         return 0;
     }
     do {
         if (len == cap) {
             cap = cap ? cap * 2 : 64 * 1024;
             if (cap > MAX_FILE_SIZE) {
-                set_err(err, err_size, "%s '%s' is too large (1 GiB or more)", what, path);
+                ht_set_err(err, err_size, "%s '%s' is too large (1 GiB or more)", what, path);
                 goto fail;
             }
             if (!(grown = realloc(data, cap))) {
-                set_err(err, err_size, "out of memory reading %s '%s'", what, path);
+                ht_set_err(err, err_size, "out of memory reading %s '%s'", what, path);
                 goto fail;
             }
             data = grown;
@@ -67,7 +54,7 @@ static int read_file(const char *path, const char *what, uint8_t **out_data,
         len += n;
     } while (n > 0);
     if (ferror(f)) {
-        set_err(err, err_size, "cannot read %s '%s': %s", what, path, strerror(errno));
+        ht_set_err(err, err_size, "cannot read %s '%s': %s", what, path, strerror(errno));
         goto fail;
     }
     fclose(f);
@@ -175,12 +162,12 @@ static int sign_payload(const cli_options_t *o, uint8_t **io_data, size_t *io_le
     int ok = 0;
 
     if (pkg_is_package(*io_data, *io_len)) {
-        set_err(err, err_size, "app file '%s' is a signed package already: install it "
-                "without --sign", o->file);
+        ht_set_err(err, err_size, "app file '%s' is a signed package already: install it "
+                   "without --sign", o->file);
     } else if (pkg_key_load(o->sign_key, true, &key, detail, sizeof(detail)) != PKG_OK) {
-        set_err(err, err_size, "--sign: %s", detail);
+        ht_set_err(err, err_size, "--sign: %s", detail);
     } else if ((e = pkg_sign(key, o->name, "0", *io_data, *io_len, &pkg, &pkg_size)) != PKG_OK) {
-        set_err(err, err_size, "--sign: %s", pkg_strerror(e));
+        ht_set_err(err, err_size, "--sign: %s", pkg_strerror(e));
     } else {
         free(*io_data);
         *io_data = pkg;
@@ -211,7 +198,7 @@ static int load_payload(const cli_options_t *o, uint8_t **out_data, size_t *out_
         if (!read_file(o->file, "app file", out_data, out_len, err, err_size))
             return 0;
         if (*out_len == 0) {
-            set_err(err, err_size, "app file '%s' is empty", o->file);
+            ht_set_err(err, err_size, "app file '%s' is empty", o->file);
             free(*out_data);
             *out_data = NULL;
             return 0;
@@ -225,7 +212,7 @@ static int load_payload(const cli_options_t *o, uint8_t **out_data, size_t *out_
     cont = json_to_attr((const char *)text, len, detail, sizeof(detail));
     free(text);
     if (!cont) {
-        set_err(err, err_size, "payload file '%s': %s", o->payload_file, detail);
+        ht_set_err(err, err_size, "payload file '%s': %s", o->payload_file, detail);
         return 0;
     }
     /* Sent as the reference sends it: the image itself (not read-only
@@ -236,7 +223,7 @@ static int load_payload(const cli_options_t *o, uint8_t **out_data, size_t *out_
         memcpy(*out_data, cont, *out_len);
     attr_container_destroy(cont);
     if (!*out_data)
-        set_err(err, err_size, "out of memory");
+        ht_set_err(err, err_size, "out of memory");
     return *out_data != NULL;
 }
 
@@ -264,12 +251,12 @@ int msg_build(const cli_options_t *opts, msg_t *out_msg, char *err, size_t err_s
     if (!load_payload(opts, &payload, &payload_len, err, err_size))
         return 0;
     if (!(url = msg_url(opts))) {
-        set_err(err, err_size, "out of memory");
+        ht_set_err(err, err_size, "out of memory");
         goto fail;
     }
     if (strlen(url) > MAX_URL_LEN) {
-        set_err(err, err_size, "request URL too long (%zu bytes, at most %u)", strlen(url),
-                MAX_URL_LEN);
+        ht_set_err(err, err_size, "request URL too long (%zu bytes, at most %u)", strlen(url),
+                   MAX_URL_LEN);
         goto fail;
     }
     req.url = url;
@@ -282,7 +269,7 @@ int msg_build(const cli_options_t *opts, msg_t *out_msg, char *err, size_t err_s
         || !(out_msg->bytes = lp_encode(opts->op == CLI_OP_INSTALL ? LP_TYPE_INSTALL
                                                                     : LP_TYPE_REQUEST,
                                         packet, (uint32_t)packet_size, &out_msg->size))) {
-        set_err(err, err_size, "out of memory building the request");
+        ht_set_err(err, err_size, "out of memory building the request");
         goto fail;
     }
     out_msg->mid = req.mid;

@@ -61,6 +61,36 @@ bool afw_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
     return ok;
 }
 
+bool afw_worker_start(afw_worker_t *w, void *(*fn)(void *), void *arg)
+{
+    if (pthread_mutex_init(&w->lock, NULL) != 0)
+        return false;
+    if (!afw_cond_init(&w->cond)) {
+        pthread_mutex_destroy(&w->lock);
+        return false;
+    }
+    w->started = afw_thread_start(&w->thread, fn, arg);
+    if (!w->started) {
+        pthread_cond_destroy(&w->cond);
+        pthread_mutex_destroy(&w->lock);
+    }
+    return w->started;
+}
+
+void afw_worker_stop(afw_worker_t *w)
+{
+    if (!w->started)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+    w->started = false;
+}
+
 void *afw_calloc(uint32_t size)
 {
     void *p = wasm_runtime_malloc(size ? size : 1);

@@ -9,6 +9,25 @@
 
 #include "afw.h"
 
+/* ---- manager threads (base/afw.c) ---------------------------------------- */
+
+/* A manager's thread with the lock and monotonic condition variable it
+ * waits on. The thread function must return once it sees stop set (it reads
+ * stop under lock; afw_worker_stop signals cond after setting it). */
+typedef struct afw_worker {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t thread;
+    bool started, stop;
+} afw_worker_t;
+
+/* Initializes lock and cond and starts fn(arg); on failure nothing is left
+ * to destroy. Sets and returns w->started. */
+bool afw_worker_start(afw_worker_t *w, void *(*fn)(void *), void *arg);
+/* Sets stop, wakes and joins the thread, then destroys lock and cond. A
+ * no-op if the worker was not started. */
+void afw_worker_stop(afw_worker_t *w);
+
 /* ---- timers (base/timer_mgr.c) ------------------------------------------- */
 
 typedef enum { TMR_FREE = 0, TMR_IDLE, TMR_RUNNING } tmr_state_t;
@@ -27,10 +46,7 @@ typedef struct tmr_timer {
 } tmr_timer_t;
 
 typedef struct tmr_mgr {
-    pthread_mutex_t lock; /* guards every timer of every app */
-    pthread_cond_t cond;
-    pthread_t thread;
-    bool started, stop;
+    afw_worker_t w; /* w.lock guards every timer of every app */
     tmr_timer_t **heap; /* running timers, earliest deadline first */
     uint32_t heap_len, heap_cap;
     uint64_t idle_seq;
@@ -60,10 +76,7 @@ typedef struct sns_sensor {
 } sns_sensor_t;
 
 typedef struct sns_mgr {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    pthread_t thread;
-    bool started, stop;
+    afw_worker_t w; /* w.lock guards the sensors and their clients */
     sns_sensor_t *sensors; /* never removed before afw_destroy */
     int32_t next_id;
 } sns_mgr_t;
@@ -97,7 +110,7 @@ struct afw_app {
     wasm_module_inst_t inst;
     uint32_t id;
     void *owner;
-    /* timers: a pool of max_timers slots, guarded by afw->tmr.lock */
+    /* timers: a pool of max_timers slots, guarded by afw->tmr.w.lock */
     tmr_timer_t *timers;
     uint32_t max_timers;
     int32_t next_timer_id;

@@ -10,7 +10,7 @@
 #include "afw_internal.h"
 
 /* ------------------------------------------------------------------------
- * The heap of running timers (caller holds mgr->lock)
+ * The heap of running timers (caller holds mgr->w.lock)
  * ------------------------------------------------------------------------ */
 
 static void heap_set(tmr_mgr_t *mgr, uint32_t pos, tmr_timer_t *t)
@@ -72,7 +72,7 @@ static void heap_remove(tmr_mgr_t *mgr, tmr_timer_t *t)
 }
 
 /* ------------------------------------------------------------------------
- * Timer states (caller holds mgr->lock)
+ * Timer states (caller holds mgr->w.lock)
  * ------------------------------------------------------------------------ */
 
 static void timer_start(tmr_mgr_t *mgr, tmr_timer_t *t, uint64_t now)
@@ -86,7 +86,7 @@ static void timer_start(tmr_mgr_t *mgr, tmr_timer_t *t, uint64_t now)
     t->deadline = now + t->interval;
     heap_push(mgr, t);
     if (was_first)
-        pthread_cond_signal(&mgr->cond);
+        pthread_cond_signal(&mgr->w.cond);
 }
 
 static void timer_stop(tmr_mgr_t *mgr, tmr_timer_t *t, bool reclaimable)
@@ -167,47 +167,29 @@ static void *timer_thread(void *arg)
 {
     tmr_mgr_t *mgr = arg;
 
-    pthread_mutex_lock(&mgr->lock);
-    while (!mgr->stop) {
+    pthread_mutex_lock(&mgr->w.lock);
+    while (!mgr->w.stop) {
         uint64_t now = afw_now_ms();
         while (mgr->heap_len > 0 && mgr->heap[0]->deadline <= now)
             timer_fire(mgr, mgr->heap[0], now);
-        afw_cond_wait_until(&mgr->cond, &mgr->lock,
+        afw_cond_wait_until(&mgr->w.cond, &mgr->w.lock,
                             mgr->heap_len ? mgr->heap[0]->deadline : UINT64_MAX);
     }
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     return NULL;
 }
 
 bool tmr_init(tmr_mgr_t *mgr)
 {
-    if (pthread_mutex_init(&mgr->lock, NULL) != 0)
-        return false;
-    if (!afw_cond_init(&mgr->cond)) {
-        pthread_mutex_destroy(&mgr->lock);
-        return false;
-    }
-    mgr->started = afw_thread_start(&mgr->thread, timer_thread, mgr);
-    if (!mgr->started) {
-        pthread_cond_destroy(&mgr->cond);
-        pthread_mutex_destroy(&mgr->lock);
-    }
-    return mgr->started;
+    return afw_worker_start(&mgr->w, timer_thread, mgr);
 }
 
 void tmr_destroy(tmr_mgr_t *mgr)
 {
-    if (!mgr->started)
+    if (!mgr->w.started)
         return;
-    pthread_mutex_lock(&mgr->lock);
-    mgr->stop = true;
-    pthread_cond_signal(&mgr->cond);
-    pthread_mutex_unlock(&mgr->lock);
-    pthread_join(mgr->thread, NULL);
-    pthread_cond_destroy(&mgr->cond);
-    pthread_mutex_destroy(&mgr->lock);
+    afw_worker_stop(&mgr->w);
     afw_free(mgr->heap);
-    mgr->started = false;
 }
 
 /* ------------------------------------------------------------------------
@@ -226,7 +208,7 @@ bool tmr_app_init(afw_app_t *app, uint32_t max_timers)
     app->timers = afw_calloc(max_timers * (uint32_t)sizeof *app->timers);
     if (!app->timers)
         return false;
-    pthread_mutex_lock(&mgr->lock);
+    pthread_mutex_lock(&mgr->w.lock);
     heap = afw_calloc((mgr->heap_cap + max_timers) * (uint32_t)sizeof *heap);
     if (heap) {
         if (mgr->heap_len)
@@ -236,7 +218,7 @@ bool tmr_app_init(afw_app_t *app, uint32_t max_timers)
         mgr->heap_cap += max_timers;
         app->max_timers = max_timers;
     }
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     if (!heap) {
         afw_free(app->timers);
         app->timers = NULL;
@@ -248,12 +230,12 @@ void tmr_app_cleanup(afw_app_t *app)
 {
     tmr_mgr_t *mgr = &app->afw->tmr;
 
-    pthread_mutex_lock(&mgr->lock);
+    pthread_mutex_lock(&mgr->w.lock);
     for (uint32_t i = 0; i < app->max_timers; i++)
         timer_free(mgr, &app->timers[i]);
     /* The heap keeps its capacity minus this pool's share. */
     mgr->heap_cap -= app->max_timers;
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     afw_free(app->timers);
     app->timers = NULL;
     app->max_timers = 0;
@@ -267,13 +249,13 @@ bool afw_timer_take(afw_app_t *app, uint32_t timer_id)
 
     if (timer_id > INT32_MAX)
         return false;
-    pthread_mutex_lock(&mgr->lock);
+    pthread_mutex_lock(&mgr->w.lock);
     t = timer_find(app, (int32_t)timer_id);
     if (t && t->pending) {
         t->pending = false;
         deliver = true;
     }
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     return deliver;
 }
 
@@ -282,11 +264,11 @@ uint32_t afw_timer_count(afw_app_t *app)
     tmr_mgr_t *mgr = &app->afw->tmr;
     uint32_t n = 0;
 
-    pthread_mutex_lock(&mgr->lock);
+    pthread_mutex_lock(&mgr->w.lock);
     for (uint32_t i = 0; i < app->max_timers; i++)
         if (app->timers[i].state != TMR_FREE)
             n++;
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     return n;
 }
 
@@ -309,7 +291,7 @@ static int32_t n_create_timer(wasm_exec_env_t env, int32_t interval, int32_t is_
     if (!app || interval < 0)
         return -1;
     mgr = &app->afw->tmr;
-    pthread_mutex_lock(&mgr->lock);
+    pthread_mutex_lock(&mgr->w.lock);
     t = timer_slot(mgr, app);
     /* logged once per run of refusals: an app retrying in a loop must not
      * flood the log */
@@ -326,7 +308,7 @@ static int32_t n_create_timer(wasm_exec_env_t env, int32_t interval, int32_t is_
         if (auto_start)
             timer_start(mgr, t, afw_now_ms());
     }
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     if (log_full)
         afw_log("app %u: all of its %u timers are in use: wasm_create_timer returns -1",
                 app->id, app->max_timers);
@@ -341,10 +323,10 @@ static void n_timer_destroy(wasm_exec_env_t env, int32_t id)
 
     if (!app)
         return;
-    pthread_mutex_lock(&app->afw->tmr.lock);
+    pthread_mutex_lock(&app->afw->tmr.w.lock);
     if ((t = timer_find(app, id)))
         timer_free(&app->afw->tmr, t);
-    pthread_mutex_unlock(&app->afw->tmr.lock);
+    pthread_mutex_unlock(&app->afw->tmr.w.lock);
 }
 
 /* (i): stops the timer and drops a firing still queued. The timer stays
@@ -356,12 +338,12 @@ static void n_timer_cancel(wasm_exec_env_t env, int32_t id)
 
     if (!app)
         return;
-    pthread_mutex_lock(&app->afw->tmr.lock);
+    pthread_mutex_lock(&app->afw->tmr.w.lock);
     if ((t = timer_find(app, id))) {
         timer_stop(&app->afw->tmr, t, true);
         t->pending = false;
     }
-    pthread_mutex_unlock(&app->afw->tmr.lock);
+    pthread_mutex_unlock(&app->afw->tmr.w.lock);
 }
 
 /* (ii): (id, interval) sets the interval and (re)starts it from now. */
@@ -372,14 +354,14 @@ static void n_timer_restart(wasm_exec_env_t env, int32_t id, int32_t interval)
 
     if (!app || interval < 0)
         return;
-    pthread_mutex_lock(&app->afw->tmr.lock);
+    pthread_mutex_lock(&app->afw->tmr.w.lock);
     if ((t = timer_find(app, id))) {
         t->interval = (uint32_t)interval;
         if (t->periodic && t->interval == 0)
             t->interval = 1;
         timer_start(&app->afw->tmr, t, afw_now_ms());
     }
-    pthread_mutex_unlock(&app->afw->tmr.lock);
+    pthread_mutex_unlock(&app->afw->tmr.w.lock);
 }
 
 /* ()i: milliseconds on the monotonic clock, wrapping at 2^32. */

@@ -9,7 +9,7 @@
 #include "../base/afw_internal.h"
 
 /* ------------------------------------------------------------------------
- * Registry (caller holds mgr->lock)
+ * Registry (caller holds mgr->w.lock)
  * ------------------------------------------------------------------------ */
 
 static sns_sensor_t *sensor_by_id(sns_mgr_t *mgr, int32_t id)
@@ -57,7 +57,7 @@ static void sensor_reschedule(sns_mgr_t *mgr, sns_sensor_t *s)
             interval = c->interval;
     if (interval && (!s->read_interval || s->next_read > now + interval)) {
         s->next_read = now + interval;
-        pthread_cond_signal(&mgr->cond);
+        pthread_cond_signal(&mgr->w.cond);
     }
     s->read_interval = interval;
 }
@@ -83,9 +83,9 @@ static void sensor_sample(afw_t *afw, sns_sensor_t *s)
     sns_mgr_t *mgr = &afw->sns;
     attr_container_t *data;
 
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     data = s->read(s->user);
-    pthread_mutex_lock(&mgr->lock);
+    pthread_mutex_lock(&mgr->w.lock);
     if (data) {
         sensor_deliver(afw, s, data);
         attr_container_destroy(data);
@@ -97,10 +97,10 @@ static void *sensor_thread(void *arg)
     afw_t *afw = arg;
     sns_mgr_t *mgr = &afw->sns;
 
-    pthread_mutex_lock(&mgr->lock);
-    while (!mgr->stop) {
+    pthread_mutex_lock(&mgr->w.lock);
+    while (!mgr->w.stop) {
         uint64_t next = UINT64_MAX;
-        for (sns_sensor_t *s = mgr->sensors; s && !mgr->stop; s = s->next) {
+        for (sns_sensor_t *s = mgr->sensors; s && !mgr->w.stop; s = s->next) {
             if (!s->read_interval)
                 continue;
             if (s->next_read <= afw_now_ms()) {
@@ -110,38 +110,25 @@ static void *sensor_thread(void *arg)
             if (s->read_interval && s->next_read < next)
                 next = s->next_read;
         }
-        if (!mgr->stop)
-            afw_cond_wait_until(&mgr->cond, &mgr->lock, next);
+        if (!mgr->w.stop)
+            afw_cond_wait_until(&mgr->w.cond, &mgr->w.lock, next);
     }
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     return NULL;
 }
 
 bool sns_init(sns_mgr_t *mgr, afw_t *afw)
 {
-    if (pthread_mutex_init(&mgr->lock, NULL) != 0)
-        return false;
-    if (!afw_cond_init(&mgr->cond)) {
-        pthread_mutex_destroy(&mgr->lock);
-        return false;
-    }
-    mgr->started = afw_thread_start(&mgr->thread, sensor_thread, afw);
-    if (!mgr->started) {
-        pthread_cond_destroy(&mgr->cond);
-        pthread_mutex_destroy(&mgr->lock);
-    }
-    return mgr->started;
+    return afw_worker_start(&mgr->w, sensor_thread, afw);
 }
 
+/* The thread is gone before the sensors are freed: it reads them unlocked
+ * while sampling. */
 void sns_destroy(sns_mgr_t *mgr)
 {
-    if (!mgr->started)
+    if (!mgr->w.started)
         return;
-    pthread_mutex_lock(&mgr->lock);
-    mgr->stop = true;
-    pthread_cond_signal(&mgr->cond);
-    pthread_mutex_unlock(&mgr->lock);
-    pthread_join(mgr->thread, NULL);
+    afw_worker_stop(&mgr->w);
     while (mgr->sensors) {
         sns_sensor_t *s = mgr->sensors;
         mgr->sensors = s->next;
@@ -153,16 +140,13 @@ void sns_destroy(sns_mgr_t *mgr)
         afw_free(s->name);
         afw_free(s);
     }
-    pthread_cond_destroy(&mgr->cond);
-    pthread_mutex_destroy(&mgr->lock);
-    mgr->started = false;
 }
 
 void sns_app_cleanup(afw_t *afw, uint32_t app_id)
 {
     sns_mgr_t *mgr = &afw->sns;
 
-    pthread_mutex_lock(&mgr->lock);
+    pthread_mutex_lock(&mgr->w.lock);
     for (sns_sensor_t *s = mgr->sensors; s; s = s->next) {
         sns_client_t **link = client_link(s, app_id);
         if (link) {
@@ -172,7 +156,7 @@ void sns_app_cleanup(afw_t *afw, uint32_t app_id)
             sensor_reschedule(mgr, s);
         }
     }
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
 }
 
 /* ------------------------------------------------------------------------
@@ -199,13 +183,13 @@ int32_t afw_sensor_register(afw_t *afw, const char *name, int32_t instance,
     s->read = read;
     s->config = config;
     s->user = user;
-    pthread_mutex_lock(&mgr->lock);
+    pthread_mutex_lock(&mgr->w.lock);
     if (!sensor_by_name(mgr, name, instance) && mgr->next_id < INT32_MAX) {
         s->id = id = ++mgr->next_id;
         s->next = mgr->sensors;
         mgr->sensors = s;
     }
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     if (id < 0) {
         afw_free(s->name);
         afw_free(s);
@@ -220,10 +204,10 @@ uint32_t afw_sensor_interval(afw_t *afw, int32_t sensor_id)
 
     if (!afw)
         return 0;
-    pthread_mutex_lock(&afw->sns.lock);
+    pthread_mutex_lock(&afw->sns.w.lock);
     if ((s = sensor_by_id(&afw->sns, sensor_id)))
         interval = s->read_interval;
-    pthread_mutex_unlock(&afw->sns.lock);
+    pthread_mutex_unlock(&afw->sns.w.lock);
     return interval;
 }
 
@@ -244,7 +228,7 @@ static int32_t n_sensor_open(wasm_exec_env_t env, const char *name, int32_t inst
     if (!app || !(c = afw_calloc(sizeof *c)))
         return -1;
     mgr = &app->afw->sns;
-    pthread_mutex_lock(&mgr->lock);
+    pthread_mutex_lock(&mgr->w.lock);
     s = sensor_by_name(mgr, name, instance);
     if (s && !client_of(s, app->id)) {
         c->app_id = app->id;
@@ -255,7 +239,7 @@ static int32_t n_sensor_open(wasm_exec_env_t env, const char *name, int32_t inst
         sensor_reschedule(mgr, s);
         id = s->id;
     }
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     afw_free(c);
     return id;
 }
@@ -269,7 +253,7 @@ static bool client_update(afw_app_t *app, int32_t sensor_id, const int32_t *inte
     sns_sensor_t *s;
     sns_client_t *c = NULL;
 
-    pthread_mutex_lock(&mgr->lock);
+    pthread_mutex_lock(&mgr->w.lock);
     s = sensor_by_id(mgr, sensor_id);
     if (s && (c = client_of(s, app->id))) {
         if (interval)
@@ -282,7 +266,7 @@ static bool client_update(afw_app_t *app, int32_t sensor_id, const int32_t *inte
         *out_config = s->config;
         *out_user = s->user;
     }
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     return c != NULL;
 }
 
@@ -343,14 +327,14 @@ static int32_t n_sensor_close(wasm_exec_env_t env, int32_t sensor_id)
     if (!app)
         return 0;
     mgr = &app->afw->sns;
-    pthread_mutex_lock(&mgr->lock);
+    pthread_mutex_lock(&mgr->w.lock);
     s = sensor_by_id(mgr, sensor_id);
     if (s && (link = client_link(s, app->id))) {
         c = *link;
         *link = c->next;
         sensor_reschedule(mgr, s);
     }
-    pthread_mutex_unlock(&mgr->lock);
+    pthread_mutex_unlock(&mgr->w.lock);
     closed = c != NULL;
     afw_free(c);
     return closed;

@@ -8,26 +8,34 @@
 #include <time.h>
 
 #include "am_internal.h"
+#include "am_util.h"
 
 
 /* ------------------------------------------------------------------------
  * Helpers
  * ------------------------------------------------------------------------ */
 
-void am_log(am_t *am, int level, const char *fmt, ...)
+void am_vlog_to(am_log_fn log, void *user, const char *tag, int level, const char *fmt,
+                va_list ap)
 {
     static const char *const words[] = {"error", "warning", "info"};
     char line[512];
+
+    vsnprintf(line, sizeof line, fmt, ap);
+    if (log)
+        log(user, level, line);
+    else
+        fprintf(stderr, "[%s] %s: %s\n", tag, words[level < 0 || level > 2 ? 0 : level], line);
+}
+
+void am_log(am_t *am, int level, const char *fmt, ...)
+{
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    am_vlog_to(am ? am->cfg.log : NULL, am ? am->cfg.log_user : NULL, "app-manager", level,
+               fmt, ap);
     va_end(ap);
-    if (am && am->cfg.log)
-        am->cfg.log(am->cfg.log_user, level, line);
-    else
-        fprintf(stderr, "[app-manager] %s: %s\n", words[level < 0 || level > 2 ? 0 : level],
-                line);
 }
 
 void am_set_err(char *err, uint32_t err_size, const char *fmt, ...)

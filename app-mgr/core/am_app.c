@@ -3,11 +3,15 @@
  * each under the watchdog: a callback still running after the app's
  * watchdog_ms is stopped with wasm_runtime_terminate (the interpreter sees
  * the flag at the next loop back-edge or call), logged, and the app goes on
- * with its next message. */
+ * with its next message. The module's start function is one of them: apps
+ * are instantiated with it deferred (common/api.h, the manager's one
+ * internal hook), as it would otherwise run unguarded inside instantiate
+ * on the installer's thread. */
 #include <stdio.h>
 #include <string.h>
 
 #include "am_internal.h"
+#include "common/api.h"
 
 #define AM_HEAP_DEFAULT 8192u
 #define AM_HEAP_MIN 256u
@@ -172,40 +176,49 @@ static bool call_end(am_app_t *app)
     return fired;
 }
 
-/* Calls callback cb with argv; false (the reason in err) if it trapped, was
- * stopped, or is not exported. The exception is always cleared. */
-static bool app_call(am_app_t *app, am_cb_t cb, uint32_t argc, uint32_t *argv, char *err,
-                     uint32_t err_size)
+/* Calls fn, named what in messages, with argv under the watchdog as
+ * callback cb; false (the reason in err) if it trapped or was stopped. The
+ * exception is always cleared. */
+static bool app_call_fn(am_app_t *app, am_cb_t cb, wasm_function_inst_t fn, const char *what,
+                        uint32_t argc, uint32_t *argv, char *err, uint32_t err_size)
 {
+    uint32_t limit = cb == AM_CB_DESTROY && app->am->cfg.destroy_timeout_ms < app->watchdog_ms
+                         ? app->am->cfg.destroy_timeout_ms
+                         : app->watchdog_ms;
     const char *exc;
     bool ok, fired;
 
-    if (!app->fn[cb]) {
-        am_set_err(err, err_size, "the app exports no %s", callbacks[cb].name);
-        return false;
-    }
     if (!call_begin(app, cb)) {
         am_set_err(err, err_size, "the app is being uninstalled");
         return false;
     }
-    ok = wasm_runtime_call_wasm(app->env, app->fn[cb], argc, argv);
+    ok = wasm_runtime_call_wasm(app->env, fn, argc, argv);
     fired = call_end(app);
     exc = wasm_runtime_get_exception(app->inst);
-    if (!ok) {
+    if (!ok && fired) {
+        am_set_err(err, err_size, "%s (stopped by the watchdog after %u ms)",
+                   exc ? exc : "Exception: call failed", limit);
+        am_log(app->am, 0, "watchdog: app '%s' ran %s for more than %u ms; stopped", app->name,
+               what, limit);
+    } else if (!ok) {
         am_set_err(err, err_size, "%s", exc ? exc : "Exception: call failed");
-        if (fired)
-            am_log(app->am, 0, "watchdog: app '%s' ran %s for more than %u ms; stopped",
-                   app->name, callbacks[cb].name,
-                   cb == AM_CB_DESTROY && app->am->cfg.destroy_timeout_ms < app->watchdog_ms
-                       ? app->am->cfg.destroy_timeout_ms
-                       : app->watchdog_ms);
-        else
-            am_log(app->am, 1, "app '%s': %s trapped: %s", app->name, callbacks[cb].name,
-                   exc ? exc : "call failed");
+        am_log(app->am, 1, "app '%s': %s trapped: %s", app->name, what,
+               exc ? exc : "call failed");
     }
     if (exc)
         wasm_runtime_clear_exception(app->inst);
     return ok;
+}
+
+/* app_call_fn of callback cb; false too if the app does not export it. */
+static bool app_call(am_app_t *app, am_cb_t cb, uint32_t argc, uint32_t *argv, char *err,
+                     uint32_t err_size)
+{
+    if (!app->fn[cb]) {
+        am_set_err(err, err_size, "the app exports no %s", callbacks[cb].name);
+        return false;
+    }
+    return app_call_fn(app, cb, app->fn[cb], callbacks[cb].name, argc, argv, err, err_size);
 }
 
 /* Copies data into the app heap and calls cb(lead..., buf, len). */
@@ -288,11 +301,18 @@ static void app_deliver(am_app_t *app, const am_msg_t *m)
     }
 }
 
-/* _start if exported, then on_init if exported. */
+/* The start function if the module has one, then _start and on_init if
+ * exported. */
 static bool app_init(am_app_t *app)
 {
     char err[sizeof app->init_err - 32];
+    wasm_function_inst_t start = api_start_function(app->inst);
 
+    if (start && !app_call_fn(app, AM_CB_START, start, "the start function", 0, NULL, err,
+                              sizeof err)) {
+        snprintf(app->init_err, sizeof app->init_err, "the start function failed: %s", err);
+        return false;
+    }
     if (app->fn[AM_CB_START] && !app_call(app, AM_CB_START, 0, NULL, err, sizeof err)) {
         snprintf(app->init_err, sizeof app->init_err, "_start failed: %s", err);
         return false;
@@ -366,7 +386,9 @@ static am_app_t *app_new(am_t *am, const am_app_params_t *p)
     if (app->max_timers > am->cfg.max_timers)
         app->max_timers = am->cfg.max_timers;
     app->watchdog_ms = p->watchdog_ms ? p->watchdog_ms : AM_WATCHDOG_DEFAULT;
-    app->may_manage_apps = p->may_manage_apps;
+    /* a grant by name (am_grant) is resolved here, once, for every install
+     * path: host link, apps, store restores */
+    app->may_manage_apps = p->may_manage_apps || am_granted(am, p->name);
     return app;
 }
 
@@ -474,8 +496,9 @@ static bool app_load(am_app_t *app, const uint8_t *wasm, uint32_t size, char *wh
     app->module = wasm_runtime_load_ex((uint8_t *)wasm, size, &args, why, why_size);
     if (!app->module)
         return false;
-    app->inst = wasm_runtime_instantiate(app->module, am->cfg.wasm_stack_size, app->heap_size,
-                                         why, why_size);
+    /* the start function runs later, on the app's thread (app_init) */
+    app->inst = api_instantiate(app->module, am->cfg.wasm_stack_size, app->heap_size,
+                                RT_INSTANTIATE_DEFER_START, why, why_size);
     if (!app->inst)
         return false;
     for (int cb = 0; cb < AM_CB_COUNT; cb++)

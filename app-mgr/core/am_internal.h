@@ -12,6 +12,7 @@
 #include <pthread.h>
 
 #include "afw.h"
+#include "am_util.h"
 #include "app_manager.h"
 
 #define AM_NAME_MAX 126
@@ -195,8 +196,8 @@ struct am {
 
 /* am.c */
 void am_log(am_t *am, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void am_set_err(char *err, uint32_t err_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* am_route.c: whether name was granted the manager's URLs (takes am.lock). */
+bool am_granted(am_t *am, const char *name);
 /* Queues for the delivery thread (caller holds am.lock); events beyond
  * cfg.max_host_events are dropped. */
 void am_host_push(am_t *am, am_hmsg_t *m);

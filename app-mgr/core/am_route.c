@@ -109,12 +109,23 @@ void am_set_app_limits(am_t *am, const am_app_limits_t *limits)
     pthread_mutex_unlock(&am->lock);
 }
 
+/* Caller holds am.lock. */
 static bool granted(const am_t *am, const char *name)
 {
     for (uint32_t i = 0; i < am->n_grants; i++)
         if (strcmp(am->grants[i], name) == 0)
             return true;
     return false;
+}
+
+bool am_granted(am_t *am, const char *name)
+{
+    bool ok;
+
+    pthread_mutex_lock(&am->lock);
+    ok = granted(am, name);
+    pthread_mutex_unlock(&am->lock);
+    return ok;
 }
 
 bool am_grant(am_t *am, const char *name)
@@ -131,22 +142,6 @@ bool am_grant(am_t *am, const char *name)
         ok = true;
     }
     pthread_mutex_unlock(&am->lock);
-    return ok;
-}
-
-/* Whether app may send requests to the manager's own URLs: installed with
- * may_manage_apps, or granted by name. Takes am.lock. */
-static bool app_permitted(am_t *am, am_app_t *app)
-{
-    bool ok;
-
-    pthread_mutex_lock(&am->lock);
-    ok = app->may_manage_apps || granted(am, app->name);
-    pthread_mutex_unlock(&am->lock);
-    /* am_applet.c checks may_manage_apps itself: a grant by name must count
-     * there too. Only the app's own thread uses the flag after install. */
-    if (ok)
-        app->may_manage_apps = true;
     return ok;
 }
 
@@ -845,7 +840,7 @@ static int route_request(am_t *am, am_app_t *app, am_client_t *client, const req
         return route_event(am, app, req, sender, mid);
     /* [better] the reference lets any app install, uninstall and subscribe
      * hosts; here only the apps the device granted it */
-    if (app && is_privileged_url(req->url) && !app_permitted(am, app))
+    if (app && is_privileged_url(req->url) && !app->may_manage_apps)
         return refuse(am, app, mid, FORBIDDEN_4_03,
                       "/applet and /event/ are the app manager's: the device has not "
                       "granted them to this app");

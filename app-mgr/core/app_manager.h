@@ -216,7 +216,8 @@ typedef struct am_app_limits {
  * answered 163. */
 void am_set_app_limits(am_t *am, const am_app_limits_t *limits);
 
-/* Lets the app named name (installed now or later) send requests to the
+/* Lets the app named name, when installed after this call (the device
+ * grants before it installs or restores anything), send requests to the
  * manager's own URLs, "/applet" (query, install, uninstall) and
  * "/event/..." (subscriptions), as may_manage_apps does for one install.
  * Other apps are answered 131 (and the refusal logged). False if name is

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "am_util.h"
+
 #define ST_MAGIC "WAST"
 #define ST_VERSION 1
 #define ST_HEADER 32
@@ -60,20 +62,6 @@ static void st_log(const st_store_t *st, int level, const char *fmt, ...)
         st->log(st->log_user, level, line);
     else
         fprintf(stderr, "[app-store] %s\n", line);
-}
-
-static void set_err(char *err, uint32_t err_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, uint32_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !err_size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
 }
 
 /* CRC-32 (IEEE 802.3, reflected 0xEDB88320), four bits at a time. */
@@ -311,21 +299,21 @@ st_store_t *st_open(const char *dir, am_log_fn log, void *log_user, char *err,
     st_store_t *st;
 
     if (!dir || !*dir) {
-        set_err(err, err_size, "app store: no directory given");
+        am_set_err(err, err_size, "app store: no directory given");
         return NULL;
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        set_err(err, err_size, "app store: cannot create %s: %s", dir, strerror(errno));
+        am_set_err(err, err_size, "app store: cannot create %s: %s", dir, strerror(errno));
         return NULL;
     }
     if (!(st = calloc(1, sizeof *st)) || !(st->dir = strdup(dir))) {
         free(st);
-        set_err(err, err_size, "app store: out of memory");
+        am_set_err(err, err_size, "app store: out of memory");
         return NULL;
     }
     st->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (st->dir_fd < 0 || pthread_mutex_init(&st->lock, NULL) != 0) {
-        set_err(err, err_size, "app store: cannot open %s: %s", dir, strerror(errno));
+        am_set_err(err, err_size, "app store: cannot open %s: %s", dir, strerror(errno));
         if (st->dir_fd >= 0)
             close(st->dir_fd);
         free(st->dir);
@@ -520,7 +508,7 @@ bool st_save(st_store_t *st, const am_app_params_t *params, const uint8_t *paylo
     if (!params || !params->name || !*params->name || strlen(params->name) > ST_NAME_MAX ||
         !payload || !size || !file_name(tmp, sizeof tmp, TEMP_PREFIX, params->name) ||
         !file_name(entry, sizeof entry, ENTRY_PREFIX, params->name)) {
-        set_err(err, err_size, "cannot write the app store: bad name or empty app");
+        am_set_err(err, err_size, "cannot write the app store: bad name or empty app");
         return false;
     }
     pthread_mutex_lock(&st->lock);
@@ -528,8 +516,8 @@ bool st_save(st_store_t *st, const am_app_params_t *params, const uint8_t *paylo
     ok = write_temp(st, tmp, hdr, hdr_len, payload, size);
     ok = ok && renameat(st->dir_fd, tmp, st->dir_fd, entry) == 0;
     if (!ok) {
-        set_err(err, err_size, "cannot write the app store: %s/%s: %s", st->dir, tmp,
-                strerror(errno));
+        am_set_err(err, err_size, "cannot write the app store: %s/%s: %s", st->dir, tmp,
+                   strerror(errno));
         unlinkat(st->dir_fd, tmp, 0);
     } else {
         st->next_seq++;
@@ -551,14 +539,14 @@ bool st_drop(st_store_t *st, const char *name, char *err, uint32_t err_size)
     bool ok;
 
     if (!name || !file_name(entry, sizeof entry, ENTRY_PREFIX, name)) {
-        set_err(err, err_size, "cannot update the app store: bad name");
+        am_set_err(err, err_size, "cannot update the app store: bad name");
         return false;
     }
     pthread_mutex_lock(&st->lock);
     ok = unlinkat(st->dir_fd, entry, 0) == 0 || errno == ENOENT;
     if (!ok)
-        set_err(err, err_size, "cannot remove %s/%s from the app store: %s", st->dir, entry,
-                strerror(errno));
+        am_set_err(err, err_size, "cannot remove %s/%s from the app store: %s", st->dir,
+                   entry, strerror(errno));
     else
         fsync(st->dir_fd);
     pthread_mutex_unlock(&st->lock);
@@ -631,7 +619,7 @@ bool st_attach(am_t *am, const char *dir, am_log_fn log, void *log_user, char *e
         return true;
     if (!am || !(st = st_open(dir, log, log_user, err, err_size))) {
         if (!am)
-            set_err(err, err_size, "app store: no app manager");
+            am_set_err(err, err_size, "app store: no app manager");
         return false;
     }
     /* hooks first: an app restored here may install others from on_init */

@@ -15,27 +15,10 @@
 
 void tpi_log(tp_host_t *h, int level, const char *fmt, ...)
 {
-    static const char *const words[] = {"error", "warning", "info"};
-    char line[512];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (h->opt.log)
-        h->opt.log(h->opt.log_user, level, line);
-    else
-        fprintf(stderr, "[transport] %s: %s\n", words[level < 0 || level > 2 ? 0 : level], line);
-}
-
-void tpi_set_err(char *err, uint32_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !err_size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
+    am_vlog_to(h->opt.log, h->opt.log_user, "transport", level, fmt, ap);
     va_end(ap);
 }
 
@@ -56,8 +39,8 @@ bool tpi_resolve(tp_host_t *h, const char *addr, uint16_t port,
     snprintf(service, sizeof service, "%u", (unsigned)port);
     rc = uv_getaddrinfo(&h->loop, &req, NULL, addr ? addr : "0.0.0.0", service, &hints);
     if (rc || !req.addrinfo) {
-        tpi_set_err(err, err_size, "cannot resolve %s: %s", addr ? addr : "0.0.0.0",
-                rc ? uv_strerror(rc) : "no address");
+        am_set_err(err, err_size, "cannot resolve %s: %s", addr ? addr : "0.0.0.0",
+                   rc ? uv_strerror(rc) : "no address");
         return false;
     }
     memset(out_addr, 0, sizeof *out_addr);
@@ -170,11 +153,11 @@ tp_host_t *tp_host_new(am_t *am, const tp_options_t *opt, char *err, uint32_t er
     int rc;
 
     if (!am) {
-        tpi_set_err(err, err_size, "no app manager");
+        am_set_err(err, err_size, "no app manager");
         return NULL;
     }
     if (!(h = calloc(1, sizeof *h))) {
-        tpi_set_err(err, err_size, "out of memory");
+        am_set_err(err, err_size, "out of memory");
         return NULL;
     }
     h->am = am;
@@ -182,7 +165,7 @@ tp_host_t *tp_host_new(am_t *am, const tp_options_t *opt, char *err, uint32_t er
         h->opt = *opt;
     resolve_options(&h->opt);
     if ((rc = uv_loop_init(&h->loop)) != 0) {
-        tpi_set_err(err, err_size, "cannot start the event loop: %s", uv_strerror(rc));
+        am_set_err(err, err_size, "cannot start the event loop: %s", uv_strerror(rc));
         free(h);
         return NULL;
     }

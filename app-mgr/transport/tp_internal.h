@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "am_util.h" /* am_set_err, am_vlog_to */
 #include "link_session.h"
 #include "transport.h"
 
@@ -117,8 +118,6 @@ struct tp_host {
 
 /* tp_host.c */
 void tpi_log(tp_host_t *h, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void tpi_set_err(char *err, uint32_t err_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 bool tpi_resolve(tp_host_t *h, const char *addr, uint16_t port,
                  struct sockaddr_storage *out_addr, char *err, uint32_t err_size);

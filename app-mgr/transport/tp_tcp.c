@@ -125,13 +125,13 @@ bool tp_tcp_listen(tp_host_t *h, const char *addr, uint16_t port, char *err, uin
     int rc, len;
 
     if (h->listener) {
-        tpi_set_err(err, err_size, "already listening");
+        am_set_err(err, err_size, "already listening");
         return false;
     }
     if (!tpi_resolve(h, addr, port, &sa, err, err_size))
         return false;
     if (!(h->listener = malloc(sizeof *h->listener))) {
-        tpi_set_err(err, err_size, "out of memory");
+        am_set_err(err, err_size, "out of memory");
         return false;
     }
     uv_tcp_init(&h->loop, h->listener);
@@ -141,7 +141,7 @@ bool tp_tcp_listen(tp_host_t *h, const char *addr, uint16_t port, char *err, uin
         rc = uv_listen((uv_stream_t *)h->listener, 16, on_connection);
     if (rc != 0) {
         tpi_format_addr((struct sockaddr *)&sa, name, sizeof name);
-        tpi_set_err(err, err_size, "cannot listen on %s: %s", name, uv_strerror(rc));
+        am_set_err(err, err_size, "cannot listen on %s: %s", name, uv_strerror(rc));
         uv_close((uv_handle_t *)h->listener, tpi_free_on_close);
         h->listener = NULL;
         return false;
@@ -218,18 +218,18 @@ bool tp_tcp_connect(tp_host_t *h, const char *addr, uint16_t port, char *err, ui
     char name[64];
 
     if (!addr) {
-        tpi_set_err(err, err_size, "no host address");
+        am_set_err(err, err_size, "no host address");
         return false;
     }
     if (h->tls && !tpi_tls_can_connect(h->tls)) {
-        tpi_set_err(err, err_size, "TLS client mode needs a CA to verify the host "
+        am_set_err(err, err_size, "TLS client mode needs a CA to verify the host "
                     "(tp_tls_options_t.ca_file)");
         return false;
     }
     if (!tpi_resolve(h, addr, port, &sa, err, err_size))
         return false;
     if (!(link = tpi_link_new(h, client_start))) {
-        tpi_set_err(err, err_size, "out of memory");
+        am_set_err(err, err_size, "out of memory");
         return false;
     }
     link->addr = sa;

@@ -93,7 +93,7 @@ static bool setup(tp_tls_t *tls, const tp_tls_options_t *opt, char *err, uint32_
         ret = MBEDTLS_ERR_SSL_ALLOC_FAILED;
     if (ret != 0) {
         mbedtls_strerror(ret, text, sizeof text);
-        tpi_set_err(err, err_size, "cannot set up TLS: %s", text);
+        am_set_err(err, err_size, "cannot set up TLS: %s", text);
         return false;
     }
     return true;
@@ -104,11 +104,11 @@ tp_tls_t *tp_tls_new(const tp_tls_options_t *opt, char *err, uint32_t err_size)
     tp_tls_t *tls;
 
     if (!opt || !opt->cert_file || !opt->key_file) {
-        tpi_set_err(err, err_size, "TLS needs a certificate and its private key");
+        am_set_err(err, err_size, "TLS needs a certificate and its private key");
         return NULL;
     }
     if (!(tls = calloc(1, sizeof *tls))) {
-        tpi_set_err(err, err_size, "out of memory");
+        am_set_err(err, err_size, "out of memory");
         return NULL;
     }
     mbedtls_entropy_init(&tls->entropy);

@@ -222,21 +222,21 @@ bool tp_uart_open(tp_host_t *h, const char *device, uint32_t baud, char *err,
     int fd;
 
     if (!device) {
-        tpi_set_err(err, err_size, "no device");
+        am_set_err(err, err_size, "no device");
         return false;
     }
     if (!baud_speed(baud, &speed)) {
-        tpi_set_err(err, err_size, "unsupported baud rate %u: use a standard rate from 9600 "
+        am_set_err(err, err_size, "unsupported baud rate %u: use a standard rate from 9600 "
                     "to 4000000", (unsigned)baud);
         return false;
     }
     if ((fd = open_line(device, speed, why, sizeof why)) < 0) {
-        tpi_set_err(err, err_size, "%s", why);
+        am_set_err(err, err_size, "%s", why);
         return false;
     }
     if (!(link = tpi_link_new(h, uart_start)) || !(link->path = strdup(device))) {
         close(fd);
-        tpi_set_err(err, err_size, "out of memory");
+        am_set_err(err, err_size, "out of memory");
         return false;
     }
     link->baud = baud;

@@ -1,5 +1,6 @@
 /* Private to the embedding API (wasm_runtime.c, wasm_call.c, wasm_memory.c):
- * the module handle and helpers shared by those files. */
+ * the module handle and helpers shared by those files, and the deferred
+ * start hook the app manager uses (below). */
 #ifndef WR_API_H
 #define WR_API_H
 
@@ -36,5 +37,21 @@ void api_free_app_heap(WasmInstance *inst);
 /* The exec env the calling thread is running wasm on, if any (set around
  * every call), so natives' requests (module_malloc) reuse it. */
 WasmExecEnv *api_current_env(void);
+
+/* ---- deferred start: the one internal hook app-mgr/core uses ----
+ * wasm_runtime_instantiate runs the module's start function inside the
+ * call, on the caller's thread, where nothing can stop it: a start function
+ * that never returns hangs the caller. api_instantiate with flags 0 is
+ * wasm_runtime_instantiate; with RT_INSTANTIATE_DEFER_START it does all
+ * the rest (imports, segments, app heap, WASI) and skips the start
+ * function. The caller then runs api_start_function(inst), if not NULL,
+ * once and before any other call, like any export: wasm_runtime_call_wasm
+ * on an exec env of inst, which wasm_runtime_terminate interrupts. If it
+ * fails the exception is set and the caller deinstantiates inst. */
+wasm_module_inst_t api_instantiate(const wasm_module_t module, uint32_t stack_size,
+                                   uint32_t heap_size, uint32_t flags, char *error_buf,
+                                   uint32_t error_buf_size);
+/* The module's start function (start section), or NULL. */
+wasm_function_inst_t api_start_function(const wasm_module_inst_t module_inst);
 
 #endif

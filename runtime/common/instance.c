@@ -1,6 +1,7 @@
 /* Instantiation and linking: resolves and checks imports, creates what a
  * module defines, applies active segments and runs the start function in the
- * order of the WebAssembly 2.0 spec. Also host objects, instance lifetime,
+ * order of the WebAssembly 2.0 spec (or leaves the start function to the
+ * caller, RT_INSTANTIATE_DEFER_START). Also host objects, instance lifetime,
  * export lookup, segment operations (segments.h) and memory/table growth. */
 #include "instance.h"
 
@@ -687,7 +688,7 @@ static bool run_start(Linker *L)
     if (!m->has_start)
         return true;
     args[0].u64 = 0;
-    if (rt_invoke(inst, inst->funcs[m->start_func], args))
+    if (rt_invoke(inst, rt_start_func(inst), args))
         return true;
     msg = rt_get_exception(inst);
     rt_set_error(L->err, L->err_size, "%s", msg ? msg : "start function failed");
@@ -903,11 +904,12 @@ static void linker_free(Linker *L)
 WasmInstance *rt_instantiate(const WasmModule *m, RtImportResolver resolver, void *user,
                              char *err, uint32_t err_size)
 {
-    return rt_instantiate_ex(m, resolver, user, NULL, err, err_size);
+    return rt_instantiate_ex(m, resolver, user, NULL, 0, err, err_size);
 }
 
 WasmInstance *rt_instantiate_ex(const WasmModule *m, RtImportResolver resolver, void *user,
-                                RtBeforeStart before_start, char *err, uint32_t err_size)
+                                RtBeforeStart before_start, uint32_t flags, char *err,
+                                uint32_t err_size)
 {
     Linker L;
     WasmInstance *inst;
@@ -932,7 +934,7 @@ WasmInstance *rt_instantiate_ex(const WasmModule *m, RtImportResolver resolver, 
     find_aux_stack_bottom(inst);
     if (before_start && !before_start(inst, user, err, err_size))
         goto fail;
-    if (!run_start(&L))
+    if (!(flags & RT_INSTANTIATE_DEFER_START) && !run_start(&L))
         goto fail;
     linker_free(&L);
     return inst;
@@ -941,6 +943,13 @@ fail:
         instance_destroy(inst);
     linker_free(&L);
     return NULL;
+}
+
+WasmFunc *rt_start_func(const WasmInstance *inst)
+{
+    const WasmModule *m = inst->module;
+
+    return m->has_start ? inst->funcs[m->start_func] : NULL;
 }
 
 /* With LLVM's default layout the shadow stack grows down from its initial

@@ -213,8 +213,16 @@ WasmInstance *rt_instantiate(const WasmModule *m, RtImportResolver resolver, voi
  * start function may already allocate. False (reason in err) fails the
  * instantiation. */
 typedef bool (*RtBeforeStart)(WasmInstance *inst, void *user, char *err, uint32_t err_size);
+/* flags: 0, or RT_INSTANTIATE_DEFER_START to skip the start function. The
+ * caller then runs rt_start_func(inst) itself, once, before any other call,
+ * as an ordinary call that an exec env interrupt can stop; a trap leaves the
+ * instance to be released like any other. */
+enum { RT_INSTANTIATE_DEFER_START = 1 };
 WasmInstance *rt_instantiate_ex(const WasmModule *m, RtImportResolver resolver, void *user,
-                                RtBeforeStart before_start, char *err, uint32_t err_size);
+                                RtBeforeStart before_start, uint32_t flags, char *err,
+                                uint32_t err_size);
+/* The module's start function, or NULL when it has none. */
+WasmFunc *rt_start_func(const WasmInstance *inst);
 /* A new instance of parent's module for another thread: it shares the
  * parent's imports, memory and tables, and has its own functions and
  * globals (initialised from the module); no segment is applied again and no

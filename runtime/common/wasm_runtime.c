@@ -438,6 +438,13 @@ wasm_module_inst_t wasm_runtime_instantiate(const wasm_module_t module, uint32_t
                                             uint32_t heap_size, char *error_buf,
                                             uint32_t error_buf_size)
 {
+    return api_instantiate(module, stack_size, heap_size, 0, error_buf, error_buf_size);
+}
+
+wasm_module_inst_t api_instantiate(const wasm_module_t module, uint32_t stack_size,
+                                   uint32_t heap_size, uint32_t flags, char *error_buf,
+                                   uint32_t error_buf_size)
+{
     InstantiateCtx ctx;
     char why[160];
     WasmInstance *inst;
@@ -450,10 +457,16 @@ wasm_module_inst_t wasm_runtime_instantiate(const wasm_module_t module, uint32_t
     ctx.module = module;
     ctx.heap_size = heap_size;
     ctx.stack_size = stack_size;
-    inst = rt_instantiate_ex(module->module, resolve_import, &ctx, before_start, why, sizeof why);
+    inst = rt_instantiate_ex(module->module, resolve_import, &ctx, before_start, flags, why,
+                             sizeof why);
     if (!inst)
         api_error(error_buf, error_buf_size, "WASM module instantiate failed: %s", why);
     return inst;
+}
+
+wasm_function_inst_t api_start_function(const wasm_module_inst_t module_inst)
+{
+    return module_inst ? rt_start_func(module_inst) : NULL;
 }
 
 void wasm_runtime_deinstantiate(wasm_module_inst_t module_inst)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "am_internal.h" /* sizeof the app record and a queued message */
+#include "am_test_util.h"
 #include "app_manager.h"
 
 #define N_APPS 16
@@ -36,27 +37,6 @@ static long rss_bytes(void)
         fclose(f);
     }
     return rss * sysconf(_SC_PAGESIZE);
-}
-
-static uint8_t *read_file(const char *path, uint32_t *out_size)
-{
-    FILE *f = fopen(path, "rb");
-    long size;
-    uint8_t *buf;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)size);
-    if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *out_size = (uint32_t)size;
-    return buf;
 }
 
 /* ---- waiting for one answer ---- */
@@ -214,7 +194,7 @@ int main(int argc, char **argv)
         return 2;
     }
     snprintf(path, sizeof path, "%s/t_bench.wasm", argv[1]);
-    if (!(wasm = read_file(path, &size))) {
+    if (!(wasm = am_test_read_file(path, &size))) {
         fprintf(stderr, "cannot read %s\n", path);
         return 1;
     }
@@ -223,7 +203,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    mem_wasm = argc == 3 ? read_file(argv[2], &mem_size) : wasm;
+    mem_wasm = argc == 3 ? am_test_read_file(argv[2], &mem_size) : wasm;
     if (!mem_wasm) {
         fprintf(stderr, "cannot read %s\n", argv[2]);
         return 1;

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "am_test_util.h"
 #include "app_manager.h"
 #include "check.h"
 
@@ -27,14 +27,6 @@
 static const char *wasm_dir;
 static am_t *am;
 static am_client_t *client;
-
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
-}
 
 /* ------------------------------------------------------------------------
  * Log capture
@@ -109,69 +101,6 @@ static int events_seen(void)
 /* ------------------------------------------------------------------------
  * Requests from the embedder
  * ------------------------------------------------------------------------ */
-
-typedef struct reply {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool done, timed_out;
-    int calls; /* how often the callback ran: must end up 1 */
-    int status, fmt;
-    uint32_t mid, reciever;
-    char payload[8192];
-    int len;
-} reply_t;
-
-static void reply_init(reply_t *r)
-{
-    memset(r, 0, sizeof *r);
-    pthread_mutex_init(&r->lock, NULL);
-    pthread_cond_init(&r->cond, NULL);
-}
-
-static void reply_fini(reply_t *r)
-{
-    pthread_mutex_destroy(&r->lock);
-    pthread_cond_destroy(&r->cond);
-}
-
-static void on_reply(void *user, const response_t *resp)
-{
-    reply_t *r = user;
-
-    pthread_mutex_lock(&r->lock);
-    r->calls++;
-    r->done = true;
-    if (!resp) {
-        r->timed_out = true;
-    } else {
-        r->status = resp->status;
-        r->fmt = resp->fmt;
-        r->mid = resp->mid;
-        r->reciever = (uint32_t)resp->reciever;
-        r->len = resp->payload_len < (int)sizeof r->payload - 1 ? resp->payload_len
-                                                                 : (int)sizeof r->payload - 1;
-        if (r->len > 0)
-            memcpy(r->payload, resp->payload, (size_t)r->len);
-        r->payload[r->len > 0 ? r->len : 0] = '\0';
-    }
-    pthread_cond_broadcast(&r->cond);
-    pthread_mutex_unlock(&r->lock);
-}
-
-static bool reply_wait(reply_t *r, unsigned ms)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    pthread_mutex_lock(&r->lock);
-    while (!r->done)
-        if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) != 0)
-            break;
-    bool done = r->done;
-    pthread_mutex_unlock(&r->lock);
-    return done;
-}
 
 static void send_async(const char *url, int action, int fmt, const void *payload, int len,
                        uint32_t timeout_ms, reply_t *r)
@@ -311,24 +240,9 @@ static int call_int(const char *url)
 static uint8_t *read_wasm(const char *name, uint32_t *out_size)
 {
     char path[512];
-    FILE *f;
-    long size;
-    uint8_t *buf;
 
     snprintf(path, sizeof path, "%s/%s.wasm", wasm_dir, name);
-    if (!(f = fopen(path, "rb")))
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)size);
-    if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *out_size = (uint32_t)size;
-    return buf;
+    return am_test_read_file(path, out_size);
 }
 
 static bool install_ex(const char *file, const char *name, uint32_t wd, uint32_t timers,
@@ -362,21 +276,7 @@ static bool install(const char *file, const char *name)
 
 static bool start(const am_config_t *cfg)
 {
-    char err[256];
-    am_config_t c;
-
-    if (cfg)
-        c = *cfg;
-    else
-        am_config_default(&c);
-    c.log = log_line;
-    am = am_start(&c, err, sizeof err);
-    if (!am) {
-        printf("am_start: %s\n", err);
-        return false;
-    }
-    client = am_client_open(am, on_event, NULL);
-    return client != NULL;
+    return am_test_start(cfg, log_line, on_event, &am, &client);
 }
 
 static void stop(void)
@@ -862,6 +762,40 @@ static void case_watchdog(void)
           (spin.status == INTERNAL_SERVER_ERROR_5_00 || spin.status == SERVICE_UNAVAILABLE_5_03));
     reply_fini(&spin);
     CHECK(call("/app/b/echo", NULL, 0) == CONTENT_2_05);
+}
+
+/* A module whose start function (start section) never returns: it runs on
+ * the app's thread under the watchdog, like on_init, not inside the
+ * installer's instantiate where nothing could stop it. The install fails
+ * with 160 and a "watchdog" reason and leaves the manager as it was. */
+static void case_start_watchdog(void)
+{
+    char err[512], text[256];
+    uint32_t size = 0;
+    uint8_t *wasm = read_wasm("t_spin_start", &size);
+    reply_t r;
+
+    CHECK(wasm != NULL);
+    CHECK(install("t_worker", "w"));
+    CHECK(!install_ex("t_spin_start", "spin_start", 200, 0, err, sizeof err));
+    CHECK(strstr(err, "watchdog") != NULL && strstr(err, "start function") != NULL);
+    CHECK(log_has("watchdog", "spin_start"));
+    CHECK(am_app_count(am) == 1);
+    /* through a request, as the host link installs */
+    send_async("/applet?name=spin_start&wd=200", COAP_PUT, FMT_APP_RAW_BINARY, wasm, (int)size,
+               0, &r);
+    CHECK(reply_wait(&r, WAIT_MS) && !r.timed_out && r.status == INTERNAL_SERVER_ERROR_5_00);
+    error_message(&r, text, sizeof text);
+    CHECK(strstr(text, "watchdog") != NULL);
+    reply_fini(&r);
+    CHECK(am_app_count(am) == 1);
+    CHECK(call("/app/spin_start/echo", NULL, 0) == INTERNAL_SERVER_ERROR_5_00);
+    CHECK(call("/app/w/echo", NULL, 0) == CONTENT_2_05);
+    /* the name is free: another app installs under it and serves */
+    CHECK(install("t_worker", "spin_start"));
+    CHECK(call("/app/spin_start/echo", NULL, 0) == CONTENT_2_05);
+    CHECK(am_app_count(am) == 2);
+    free(wasm);
 }
 
 static void case_hostile(void)
@@ -1540,6 +1474,7 @@ int main(int argc, char **argv)
         {"reqresp", case_reqresp},   {"apptarget", case_apptarget}, {"pubsub", case_pubsub},
         {"timers", case_timers},     {"sensors", case_sensors},     {"tcp", case_tcp},
         {"timeouts", case_timeouts}, {"watchdog", case_watchdog},   {"hostile", case_hostile},
+        {"startwd", case_start_watchdog},
         {"trapconn", case_trap_conn}, {"limits", case_limits},      {"cycles", case_cycles},
         {"udp", case_udp},           {"uart", case_uart},           {"sdk", case_sdk},
         {"perm", case_perm},         {"forge", case_forge},         {"pubrate", case_pubrate},

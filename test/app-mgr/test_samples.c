@@ -31,9 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "am_test_util.h"
 #include "app_manager.h"
 #include "check.h"
 
@@ -43,14 +43,6 @@
 static const char *wasm_dir;
 static am_t *am;
 static am_client_t *client;
-
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
-}
 
 /* Polls cond every 10 ms for at most WAIT_MS. */
 #define WAIT_FOR(cond)                                                                        \
@@ -213,65 +205,21 @@ static int overheat_events(void)
  * Requests from the embedder
  * ------------------------------------------------------------------------ */
 
-typedef struct reply {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool done, timed_out;
-    int calls;
-    int status, fmt;
-    uint32_t mid, reciever;
-    char payload[4096];
-    int len;
-} reply_t;
-
-static void on_reply(void *user, const response_t *resp)
-{
-    reply_t *r = user;
-
-    pthread_mutex_lock(&r->lock);
-    r->calls++;
-    r->done = true;
-    if (!resp) {
-        r->timed_out = true;
-    } else {
-        r->status = resp->status;
-        r->fmt = resp->fmt;
-        r->mid = resp->mid;
-        r->reciever = (uint32_t)resp->reciever;
-        r->len = resp->payload_len < (int)sizeof r->payload ? resp->payload_len
-                                                             : (int)sizeof r->payload;
-        if (r->len > 0)
-            memcpy(r->payload, resp->payload, (size_t)r->len);
-    }
-    pthread_cond_broadcast(&r->cond);
-    pthread_mutex_unlock(&r->lock);
-}
-
 /* Sends url as the host and waits; the status (-1: timed out, -2: hang). */
 static int call(const char *url, int action, reply_t *r)
 {
     request_t req;
-    struct timespec ts;
+    bool done;
 
-    memset(r, 0, sizeof *r);
-    pthread_mutex_init(&r->lock, NULL);
-    pthread_cond_init(&r->cond, NULL);
     memset(&req, 0, sizeof req);
     req.url = (char *)url;
     req.action = action;
     req.mid = 777;
     req.sender = 9;
+    reply_init(r);
     CHECK(am_request(client, &req, 0, on_reply, r));
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += WAIT_MS / 1000;
-    pthread_mutex_lock(&r->lock);
-    while (!r->done)
-        if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) != 0)
-            break;
-    bool done = r->done;
-    pthread_mutex_unlock(&r->lock);
-    pthread_mutex_destroy(&r->lock);
-    pthread_cond_destroy(&r->cond);
+    done = reply_wait(r, WAIT_MS);
+    reply_fini(r);
     if (!done)
         return -2;
     if (r->timed_out)
@@ -569,9 +517,6 @@ static void run(void)
 
 int main(int argc, char **argv)
 {
-    char err[256];
-    am_config_t cfg;
-
     if (argc != 2) {
         fprintf(stderr, "usage: %s WASM_DIR\n", argv[0]);
         return 2;
@@ -582,15 +527,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot capture stdout\n");
         return 1;
     }
-    am_config_default(&cfg);
-    cfg.log = log_line;
-    am = am_start(&cfg, err, sizeof err);
-    if (!am) {
-        printf("am_start: %s\n", err);
+    if (!am_test_start(NULL, log_line, on_event, &am, &client)) {
         n_failed++;
-    } else if (!(client = am_client_open(am, on_event, NULL))) {
-        n_failed++;
-        am_shutdown(am);
     } else {
         run();
         am_shutdown(am);

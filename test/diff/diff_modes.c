@@ -38,6 +38,7 @@
 #include "interp/guard.h"
 #include "interp/interp.h"
 #include "loader/module.h"
+#include "spectest_host.h"
 
 enum { GUARD, SOFT, N_MODES };
 static const char *const mode_names[N_MODES] = { "guard", "software" };
@@ -193,119 +194,25 @@ static Arg random_arg(uint8_t type, uint64_t *rng, uint32_t n_funcs)
  * The spectest objects, one set per mode and instance that needs them
  * ------------------------------------------------------------------------ */
 
-static const struct {
-    const char *name;
-    uint32_t n_params;
-    uint8_t params[2];
-} print_funcs[] = {
-    { "print", 0, { 0 } },
-    { "print_i32", 1, { VT_I32 } },
-    { "print_i64", 1, { VT_I64 } },
-    { "print_f32", 1, { VT_F32 } },
-    { "print_f64", 1, { VT_F64 } },
-    { "print_i32_f32", 2, { VT_I32, VT_F32 } },
-    { "print_f64_f64", 2, { VT_F64, VT_F64 } },
-};
-#define N_PRINT (sizeof print_funcs / sizeof print_funcs[0])
-
-static const struct {
-    const char *name;
-    uint8_t type;
-    uint64_t bits;
-} spectest_globals[] = {
-    { "global_i32", VT_I32, 666 },
-    { "global_i64", VT_I64, 666 },
-    { "global_f32", VT_F32, 0x4426a666 }, /* 666.6f */
-    { "global_f64", VT_F64, 0x4084d4cccccccccdull }, /* 666.6 */
-};
-#define N_GLOBALS (sizeof spectest_globals / sizeof spectest_globals[0])
-
-typedef struct HostSet {
-    FuncType *types[N_PRINT];
-    WasmFunc *funcs[N_PRINT];
-    WasmGlobal *globals[N_GLOBALS];
-    WasmTable *table;
-    WasmMemory *memory;
-    WasmMemory *shared_memory;
-} HostSet;
-
-static void host_print(WasmExecEnv *env, uint64_t *args)
+/* A set of the spec suite's `spectest` objects (spectest_host.h), made in
+ * the current mode (guard_set_enabled), so its memories are of that mode's
+ * kind. On the heap because World.hosts keeps pointers to the sets. */
+static SpectestHost *host_set_new(void)
 {
-    (void)env;
-    (void)args;
+    SpectestHost *h = malloc(sizeof *h);
+    if (h && !spectest_host_init(h, false)) {
+        free(h);
+        return NULL;
+    }
+    return h;
 }
 
-static void host_set_free(HostSet *h)
+static void host_set_free(SpectestHost *h)
 {
     if (!h)
         return;
-    for (size_t i = 0; i < N_PRINT; i++) {
-        rt_host_func_free(h->funcs[i]);
-        rt_functype_free(h->types[i]);
-    }
-    for (size_t i = 0; i < N_GLOBALS; i++)
-        rt_global_free(h->globals[i]);
-    rt_table_free(h->table);
-    rt_memory_free(h->memory);
-    rt_memory_free(h->shared_memory);
+    spectest_host_fini(h);
     free(h);
-}
-
-/* Made in the current mode (guard_set_enabled), so its memories are of
- * that mode's kind. */
-static HostSet *host_set_new(void)
-{
-    HostSet *h = calloc(1, sizeof *h);
-    if (!h)
-        return NULL;
-    for (size_t i = 0; i < N_PRINT; i++) {
-        h->types[i] = rt_functype_new(print_funcs[i].params, print_funcs[i].n_params, NULL, 0);
-        h->funcs[i] = h->types[i] ? rt_host_func_new(h->types[i], host_print, NULL) : NULL;
-        if (!h->funcs[i])
-            goto fail;
-    }
-    for (size_t i = 0; i < N_GLOBALS; i++) {
-        Slot v = { .u64 = spectest_globals[i].bits };
-        if (!(h->globals[i] = rt_global_new(spectest_globals[i].type, false, v)))
-            goto fail;
-    }
-    h->table = rt_table_new(VT_FUNCREF, 10, 20, true);
-    h->memory = rt_memory_new(1, 2, true, false);
-    h->shared_memory = rt_memory_new(1, 2, true, true);
-    if (h->table && h->memory && h->shared_memory)
-        return h;
-fail:
-    host_set_free(h);
-    return NULL;
-}
-
-static bool host_lookup(HostSet *h, const char *field, RtExtern *out)
-{
-    for (size_t i = 0; i < N_PRINT; i++)
-        if (strcmp(field, print_funcs[i].name) == 0) {
-            out->kind = EXT_FUNC;
-            out->u.func = h->funcs[i];
-            return true;
-        }
-    for (size_t i = 0; i < N_GLOBALS; i++)
-        if (strcmp(field, spectest_globals[i].name) == 0) {
-            out->kind = EXT_GLOBAL;
-            out->u.global = h->globals[i];
-            return true;
-        }
-    if (strcmp(field, "table") == 0) {
-        out->kind = EXT_TABLE;
-        out->u.table = h->table;
-    } else if (strcmp(field, "memory") == 0) {
-        out->kind = EXT_MEMORY;
-        out->u.memory = h->memory;
-    } else if (strcmp(field, "shared_memory") == 0) {
-        out->kind = EXT_MEMORY;
-        out->u.memory = h->shared_memory;
-    } else {
-        return false;
-    }
-    return true;
 }
 
 /* ------------------------------------------------------------------------
@@ -328,7 +235,7 @@ typedef struct Pair {
 typedef struct World {
     WasmInstance **insts; /* every instance made, in order: refs map to the index */
     size_t n_insts, cap_insts;
-    HostSet **hosts; /* every spectest set made, in order; hosts[0] is the file's */
+    SpectestHost **hosts; /* every spectest set made, in order; hosts[0] is the file's */
     size_t n_hosts, cap_hosts;
 } World;
 
@@ -373,9 +280,9 @@ static bool world_keep_instance(World *w, WasmInstance *inst)
     return true;
 }
 
-static HostSet *world_new_hosts(World *w)
+static SpectestHost *world_new_hosts(World *w)
 {
-    HostSet *h = host_set_new();
+    SpectestHost *h = host_set_new();
     if (h && !grow((void **)&w->hosts, &w->cap_hosts, w->n_hosts, sizeof *w->hosts)) {
         host_set_free(h);
         return NULL;
@@ -415,7 +322,7 @@ static int64_t ref_ordinal(const World *w, const void *ref)
         if (f->inst && f->inst == w->insts[i])
             return (int64_t)(i << 32 | f->func_index);
     for (size_t i = 0; i < w->n_hosts; i++)
-        for (size_t k = 0; k < N_PRINT; k++)
+        for (size_t k = 0; k < SPECTEST_N_PRINT; k++)
             if (w->hosts[i]->funcs[k] == f)
                 return (int64_t)(1ull << 62 | i << 8 | k);
     return -2; /* a function of a failed instance: not told apart */
@@ -428,7 +335,7 @@ static int64_t ref_ordinal(const World *w, const void *ref)
 typedef struct Resolver {
     File *file;
     int mode;
-    HostSet *hosts;
+    SpectestHost *hosts;
     size_t n_registered_imports;
     size_t tainted_imports;
 } Resolver;
@@ -459,7 +366,8 @@ static bool resolve_import(void *user, const char *module_name, const char *fiel
         r->tainted_imports += p->diverged;
         return true;
     }
-    return strcmp(module_name, "spectest") == 0 && host_lookup(r->hosts, field_name, out);
+    return strcmp(module_name, "spectest") == 0 &&
+           spectest_host_lookup(r->hosts, field_name, out);
 }
 
 /* Lowers the maxima of what inst defines (see MEMORY_PAGES_CAP). */
@@ -479,7 +387,7 @@ static void cap_growth(WasmInstance *inst)
 
 /* Instantiates m in mode, importing spectest objects from hosts (the
  * file's, or a fresh set for a call pair). NULL with the reason in err. */
-static WasmInstance *instantiate(File *f, int mode, const WasmModule *m, HostSet *hosts,
+static WasmInstance *instantiate(File *f, int mode, const WasmModule *m, SpectestHost *hosts,
                                  Resolver *r, char *err)
 {
     memset(r, 0, sizeof *r);
@@ -735,7 +643,7 @@ static bool make_sides(File *f, const WasmModule *m, Side *sides, bool *out_shar
     for (int mode = 0; mode < N_MODES; mode++) {
         err[mode][0] = '\0';
         guard_set_enabled(mode == GUARD);
-        HostSet *hosts = world_new_hosts(&f->worlds[mode]);
+        SpectestHost *hosts = world_new_hosts(&f->worlds[mode]);
         sides[mode].inst = hosts ? instantiate(f, mode, m, hosts, &r[mode], err[mode]) : NULL;
         sides[mode].env =
             sides[mode].inst ? rt_exec_env_create(sides[mode].inst, STACK_SIZE) : NULL;

@@ -86,6 +86,20 @@ void harness_tmp_remove(const char *dir);
 tool_result_t tool_run(const device_t *d, ...);
 void tool_free(tool_result_t *r);
 
+/* Runs host_tool (tool_run's arguments), checks its exit code with CHECK,
+ * printing its output when the code differs, and frees the output. A
+ * macro, because CHECK and its counters belong to the program (check.h,
+ * which the program includes before using this). */
+#define TOOL_EXPECT(code_, ...)                                                               \
+    do {                                                                                      \
+        tool_result_t r_ = tool_run(__VA_ARGS__, NULL);                                       \
+        if (r_.code != (code_))                                                               \
+            printf("line %d: host_tool exit %d, expected %d\nstdout:%s\nstderr:%s\n",        \
+                   __LINE__, r_.code, (code_), r_.out, r_.err);                               \
+        CHECK(r_.code == (code_));                                                            \
+        tool_free(&r_);                                                                       \
+    } while (0)
+
 /* A plain TCP connection to the device (TCP_NODELAY), or -1. */
 int raw_connect(const device_t *d);
 bool write_all(int fd, const void *data, size_t size);

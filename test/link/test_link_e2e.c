@@ -80,17 +80,6 @@ static bool error_has(const tool_result_t *r, const char *want)
     return ok;
 }
 
-/* Runs the tool, checks its exit code, frees its output. */
-#define TOOL_EXPECT(code_, ...)                                                               \
-    do {                                                                                      \
-        tool_result_t r_ = tool_run(__VA_ARGS__, NULL);                                       \
-        if (r_.code != (code_))                                                               \
-            printf("host_tool exit %d, expected %d\nstdout:%s\nstderr:%s\n", r_.code,         \
-                   (code_), r_.out, r_.err);                                                  \
-        CHECK(r_.code == (code_));                                                            \
-        tool_free(&r_);                                                                       \
-    } while (0)
-
 static char *app_path(const char *dir, const char *name)
 {
     static char paths[8][512];

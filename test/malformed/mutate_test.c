@@ -447,7 +447,7 @@ static bool exercise(Runner *r, const WasmModule *m)
     }
     memset(err, ERR_FILL, sizeof err);
     g_current.phase = "instantiate";
-    inst = rt_instantiate_ex(m, resolve, &im, before_start, err, ERR_SIZE);
+    inst = rt_instantiate_ex(m, resolve, &im, before_start, 0, err, ERR_SIZE);
     if (inst) {
         r->seed.instantiated++;
         ok = call_exports(r, inst, m);

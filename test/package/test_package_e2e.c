@@ -29,16 +29,6 @@
 static const char *sign_bin, *apps_dir;
 static char tmp[256];
 
-#define TOOL_EXPECT(code_, ...)                                                               \
-    do {                                                                                      \
-        tool_result_t r_ = tool_run(__VA_ARGS__, NULL);                                       \
-        if (r_.code != (code_))                                                               \
-            printf("line %d: host_tool exit %d, expected %d\nstdout:%s\nstderr:%s\n",        \
-                   __LINE__, r_.code, (code_), r_.out, r_.err);                               \
-        CHECK(r_.code == (code_));                                                            \
-        tool_free(&r_);                                                                       \
-    } while (0)
-
 /* A refused install: status 131 and want in its error message. */
 #define REFUSED(want_, ...)                                                                   \
     do {                                                                                      \

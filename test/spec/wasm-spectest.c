@@ -21,6 +21,7 @@
 #include "interp/guard.h"
 #include "interp/interp.h"
 #include "loader/module.h"
+#include "spectest_host.h"
 
 enum {
     MSG_SIZE = 1024, /* a failure description */
@@ -119,179 +120,6 @@ fail:
 }
 
 /* ------------------------------------------------------------------------
- * The spectest host module
- * ------------------------------------------------------------------------ */
-
-typedef struct PrintFunc {
-    const char *name;
-    uint32_t n_params;
-    uint8_t params[2];
-} PrintFunc;
-
-static const PrintFunc print_funcs[] = {
-    { "print", 0, { 0 } },
-    { "print_i32", 1, { VT_I32 } },
-    { "print_i64", 1, { VT_I64 } },
-    { "print_f32", 1, { VT_F32 } },
-    { "print_f64", 1, { VT_F64 } },
-    { "print_i32_f32", 2, { VT_I32, VT_F32 } },
-    { "print_f64_f64", 2, { VT_F64, VT_F64 } },
-};
-#define N_PRINT (sizeof print_funcs / sizeof print_funcs[0])
-
-static const struct {
-    const char *name;
-    uint8_t type;
-} spectest_globals[] = {
-    { "global_i32", VT_I32 },
-    { "global_i64", VT_I64 },
-    { "global_f32", VT_F32 },
-    { "global_f64", VT_F64 },
-};
-#define N_GLOBALS (sizeof spectest_globals / sizeof spectest_globals[0])
-
-/* The attachment of a print host function. */
-typedef struct HostPrint {
-    const PrintFunc *desc;
-    bool verbose;
-} HostPrint;
-
-/* One file's spectest objects: created fresh per JSON file, so state left by
- * one file (table entries, memory contents) cannot leak into the next. */
-typedef struct Spectest {
-    FuncType *types[N_PRINT];
-    WasmFunc *funcs[N_PRINT];
-    HostPrint prints[N_PRINT];
-    WasmGlobal *globals[N_GLOBALS];
-    WasmTable *table;
-    WasmMemory *memory;
-    WasmMemory *shared_memory;
-} Spectest;
-
-static void host_print(WasmExecEnv *env, uint64_t *args)
-{
-    const HostPrint *hp = env->attachment;
-    uint32_t i;
-    Slot v;
-
-    if (!hp->verbose)
-        return;
-    printf("  %s(", hp->desc->name);
-    for (i = 0; i < hp->desc->n_params; i++) {
-        memcpy(&v, &args[i], sizeof v);
-        if (i > 0)
-            printf(", ");
-        switch (hp->desc->params[i]) {
-        case VT_I32: printf("%" PRId32, v.i32); break;
-        case VT_I64: printf("%" PRId64, v.i64); break;
-        case VT_F32: printf("%g", (double)v.f32); break;
-        default: printf("%g", v.f64); break;
-        }
-    }
-    printf(")\n");
-}
-
-static Slot global_init_value(uint8_t type)
-{
-    Slot v;
-
-    v.u64 = 0;
-    switch (type) {
-    case VT_I32: v.i32 = 666; break;
-    case VT_I64: v.i64 = 666; break;
-    case VT_F32: v.f32 = 666.6f; break;
-    default: v.f64 = 666.6; break;
-    }
-    return v;
-}
-
-static void spectest_free(Spectest *h)
-{
-    size_t i;
-
-    for (i = 0; i < N_PRINT; i++) {
-        if (h->funcs[i])
-            rt_host_func_free(h->funcs[i]);
-        if (h->types[i])
-            rt_functype_free(h->types[i]);
-    }
-    for (i = 0; i < N_GLOBALS; i++)
-        if (h->globals[i])
-            rt_global_free(h->globals[i]);
-    if (h->table)
-        rt_table_free(h->table);
-    if (h->memory)
-        rt_memory_free(h->memory);
-    if (h->shared_memory)
-        rt_memory_free(h->shared_memory);
-    memset(h, 0, sizeof *h);
-}
-
-/* False when out of memory; then everything made so far is freed. */
-static bool spectest_create(Spectest *h, bool verbose)
-{
-    size_t i;
-
-    memset(h, 0, sizeof *h);
-    for (i = 0; i < N_PRINT; i++) {
-        h->prints[i].desc = &print_funcs[i];
-        h->prints[i].verbose = verbose;
-        h->types[i] = rt_functype_new(print_funcs[i].params, print_funcs[i].n_params, NULL, 0);
-        if (!h->types[i])
-            goto fail;
-        h->funcs[i] = rt_host_func_new(h->types[i], host_print, &h->prints[i]);
-        if (!h->funcs[i])
-            goto fail;
-    }
-    for (i = 0; i < N_GLOBALS; i++) {
-        uint8_t type = spectest_globals[i].type;
-        h->globals[i] = rt_global_new(type, false, global_init_value(type));
-        if (!h->globals[i])
-            goto fail;
-    }
-    h->table = rt_table_new(VT_FUNCREF, 10, 20, true);
-    h->memory = rt_memory_new(1, 2, true, false);
-    h->shared_memory = rt_memory_new(1, 2, true, true);
-    if (!h->table || !h->memory || !h->shared_memory)
-        goto fail;
-    return true;
-fail:
-    spectest_free(h);
-    return false;
-}
-
-static bool spectest_lookup(Spectest *h, const char *field, RtExtern *out)
-{
-    size_t i;
-
-    for (i = 0; i < N_PRINT; i++)
-        if (strcmp(field, print_funcs[i].name) == 0) {
-            out->kind = EXT_FUNC;
-            out->u.func = h->funcs[i];
-            return true;
-        }
-    for (i = 0; i < N_GLOBALS; i++)
-        if (strcmp(field, spectest_globals[i].name) == 0) {
-            out->kind = EXT_GLOBAL;
-            out->u.global = h->globals[i];
-            return true;
-        }
-    if (strcmp(field, "table") == 0) {
-        out->kind = EXT_TABLE;
-        out->u.table = h->table;
-    } else if (strcmp(field, "memory") == 0) {
-        out->kind = EXT_MEMORY;
-        out->u.memory = h->memory;
-    } else if (strcmp(field, "shared_memory") == 0) {
-        out->kind = EXT_MEMORY;
-        out->u.memory = h->shared_memory;
-    } else {
-        return false;
-    }
-    return true;
-}
-
-/* ------------------------------------------------------------------------
  * Per-file state
  * ------------------------------------------------------------------------ */
 
@@ -320,7 +148,7 @@ typedef struct Script {
     const char *source; /* the .wast name: line numbers refer to it */
     char dir[PATH_SIZE]; /* module files are relative to the JSON file */
     const Options *opt;
-    Spectest host;
+    SpectestHost host; /* created fresh per file: no state leaks between files */
     Loaded *loaded;
     size_t n_loaded, cap_loaded;
     WasmInstance **insts; /* every instance made, in creation order */
@@ -390,7 +218,7 @@ static void script_release(Script *s)
         rt_instance_release(s->insts[i - 1]);
     for (i = s->n_loaded; i > 0; i--)
         ld_unload(s->loaded[i - 1].module);
-    spectest_free(&s->host);
+    spectest_host_fini(&s->host);
     for (i = 0; i < s->n_loaded; i++)
         free(s->loaded[i].buf);
     free(s->insts);
@@ -416,7 +244,7 @@ static bool resolve_import(void *user, const char *module_name, const char *fiel
         return true;
     }
     if (strcmp(module_name, "spectest") == 0)
-        return spectest_lookup(&s->host, field_name, out);
+        return spectest_host_lookup(&s->host, field_name, out);
     return false;
 }
 
@@ -1176,7 +1004,7 @@ static void run_commands(Script *s, const cJSON *root)
         s->counts.failed++;
         return;
     }
-    if (!spectest_create(&s->host, s->opt->verbose)) {
+    if (!spectest_host_init(&s->host, s->opt->verbose)) {
         printf("%s: cannot create the spectest module\n", s->name);
         s->counts.failed++;
         return;

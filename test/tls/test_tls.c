@@ -52,7 +52,7 @@ static char *app(const char *name)
 
 /* Runs host_tool, checks its exit code and that stderr holds want_err (if
  * not NULL), prints everything when not. */
-#define TOOL_EXPECT(code_, want_err_, ...)                                                    \
+#define TOOL_EXPECT_ERR(code_, want_err_, ...)                                                \
     do {                                                                                      \
         tool_result_t r_ = tool_run(__VA_ARGS__, NULL);                                       \
         const char *w_ = (want_err_);                                                         \
@@ -137,23 +137,23 @@ static void case_server_auth(void)
     tool_result_t r;
 
     CHECK(start_tls_device(&d, false, NULL));
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
-    TOOL_EXPECT(65, NULL, &d, "--tls-ca", cert("ca.crt"), "-i", "request_handler", "-f",
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
+    TOOL_EXPECT_ERR(65, NULL, &d, "--tls-ca", cert("ca.crt"), "-i", "request_handler", "-f",
                 app("request_handler"));
     r = tool_run(&d, "--tls-ca", cert("ca.crt"), "-r", "/app/request_handler/url1", "-A", "GET",
                  NULL);
     CHECK(r.code == 69 && strstr(r.out, "\"key1\":\t\"value1\""));
     tool_free(&r);
-    TOOL_EXPECT(65, NULL, &d, "--tls-ca", cert("ca.crt"), "-i", "event_publisher", "-f",
+    TOOL_EXPECT_ERR(65, NULL, &d, "--tls-ca", cert("ca.crt"), "-i", "event_publisher", "-f",
                 app("event_publisher"));
     r = tool_run(&d, "--tls-ca", cert("ca.crt"), "-s", "/alert/overheat", "-a", "3500", NULL);
     CHECK(r.code == 69 && strstr(r.out, "\nreceived an event alert/overheat\n"));
     tool_free(&r);
-    TOOL_EXPECT(66, NULL, &d, "--tls-ca", cert("ca.crt"), "-u", "event_publisher");
-    TOOL_EXPECT(66, NULL, &d, "--tls-ca", cert("ca.crt"), "-u", "request_handler");
-    TOOL_EXPECT(69, NULL, &d, "--tls-insecure", "-q");
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-name", "localhost", "-q");
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
+    TOOL_EXPECT_ERR(66, NULL, &d, "--tls-ca", cert("ca.crt"), "-u", "event_publisher");
+    TOOL_EXPECT_ERR(66, NULL, &d, "--tls-ca", cert("ca.crt"), "-u", "request_handler");
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-insecure", "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-name", "localhost", "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
                 "--tls-key", cert("client.key"), "-q");
     CHECK(device_logged(&d, "TLSv1.2 up (TLS-ECDHE-ECDSA-WITH-"));
     CHECK(device_stop(&d) == 0);
@@ -166,11 +166,11 @@ static void case_large_install(void)
     device_t d;
 
     CHECK(start_tls_device(&d, true, NULL));
-    TOOL_EXPECT(65, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
+    TOOL_EXPECT_ERR(65, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
                 "--tls-key", cert("client.key"), "-i", "big", "-f", big_app);
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
                 "--tls-key", cert("client.key"), "-qbig");
-    TOOL_EXPECT(66, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
+    TOOL_EXPECT_ERR(66, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
                 "--tls-key", cert("client.key"), "-u", "big");
     CHECK(device_stop(&d) == 0);
 }
@@ -182,16 +182,16 @@ static void case_mutual(void)
     device_t d;
 
     CHECK(start_tls_device(&d, true, NULL));
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
                 "--tls-key", cert("client.key"), "-q");
     CHECK(device_logged(&d, "peer CN=wr test client"));
-    TOOL_EXPECT(255, handshake_failed(&d), &d, "--tls-ca", cert("ca.crt"), "-q");
+    TOOL_EXPECT_ERR(255, handshake_failed(&d), &d, "--tls-ca", cert("ca.crt"), "-q");
     CHECK(device_logged(&d, "TLS handshake failed: no client certificate"));
     /* other-ca has the same name as ca: only the signature tells them apart */
-    TOOL_EXPECT(255, handshake_failed(&d), &d, "--tls-ca", cert("ca.crt"), "--tls-cert",
+    TOOL_EXPECT_ERR(255, handshake_failed(&d), &d, "--tls-ca", cert("ca.crt"), "--tls-cert",
                 cert("other-client.crt"), "--tls-key", cert("other-client.key"), "-q");
     CHECK(device_logged(&d, "client certificate verify failed (not signed by the CA)"));
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "--tls-cert", cert("client.crt"),
                 "--tls-key", cert("client.key"), "-q");
     CHECK(device_stop(&d) == 0);
 }
@@ -204,21 +204,21 @@ static void case_verify(void)
     device_t d;
 
     CHECK(start_tls_device(&d, false, NULL));
-    TOOL_EXPECT(255, "certificate verify failed (not signed by the CA)", &d, "--tls-ca",
+    TOOL_EXPECT_ERR(255, "certificate verify failed (not signed by the CA)", &d, "--tls-ca",
                 cert("other-ca.crt"), "-q");
-    TOOL_EXPECT(255, "issued for another name than 'wrong.example'", &d, "--tls-ca",
+    TOOL_EXPECT_ERR(255, "issued for another name than 'wrong.example'", &d, "--tls-ca",
                 cert("ca.crt"), "--tls-name", "wrong.example", "-q");
-    TOOL_EXPECT(255, "--tls needs --tls-ca FILE", &d, "--tls", "-q");
-    TOOL_EXPECT(255, "not -D/--uart", &d, "--tls-insecure", "-D", "/dev/null", "-q");
-    TOOL_EXPECT(255, "exclude each other", &d, "--tls-ca", cert("ca.crt"), "--tls-insecure",
+    TOOL_EXPECT_ERR(255, "--tls needs --tls-ca FILE", &d, "--tls", "-q");
+    TOOL_EXPECT_ERR(255, "not -D/--uart", &d, "--tls-insecure", "-D", "/dev/null", "-q");
+    TOOL_EXPECT_ERR(255, "exclude each other", &d, "--tls-ca", cert("ca.crt"), "--tls-insecure",
                 "-q");
-    TOOL_EXPECT(255, "--tls-cert and --tls-key go together", &d, "--tls-ca", cert("ca.crt"),
+    TOOL_EXPECT_ERR(255, "--tls-cert and --tls-key go together", &d, "--tls-ca", cert("ca.crt"),
                 "--tls-cert", cert("client.crt"), "-q");
-    TOOL_EXPECT(255, "cannot read --tls-ca", &d, "--tls-ca", cert("missing.crt"), "-q");
-    TOOL_EXPECT(255, "cannot load --tls-ca", &d, "--tls-ca", cert("ca.key"), "-q");
-    TOOL_EXPECT(255, "does not match", &d, "--tls-ca", cert("ca.crt"), "--tls-cert",
+    TOOL_EXPECT_ERR(255, "cannot read --tls-ca", &d, "--tls-ca", cert("missing.crt"), "-q");
+    TOOL_EXPECT_ERR(255, "cannot load --tls-ca", &d, "--tls-ca", cert("ca.key"), "-q");
+    TOOL_EXPECT_ERR(255, "does not match", &d, "--tls-ca", cert("ca.crt"), "--tls-cert",
                 cert("client.crt"), "--tls-key", cert("other-client.key"), "-q");
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
     CHECK(device_stop(&d) == 0);
 }
 
@@ -234,17 +234,17 @@ static void case_plain_client(void)
     char *want;
 
     CHECK(start_tls_device(&d, false, NULL));
-    TOOL_EXPECT(255, "127.0.0.1", &d, "-q");
+    TOOL_EXPECT_ERR(255, "127.0.0.1", &d, "-q");
     CHECK(device_logged(&d, "the peer speaks the plain link protocol, not TLS"));
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
     CHECK(device_stop(&d) == 0);
 
     CHECK(device_start(&d, NULL));
     if (asprintf(&want, "%s: no answer within 1500 ms", handshake_failed(&d)) < 0)
         want = NULL;
-    TOOL_EXPECT(255, want, &d, "--tls-ca", cert("ca.crt"), "-t", "1500", "-q");
+    TOOL_EXPECT_ERR(255, want, &d, "--tls-ca", cert("ca.crt"), "-t", "1500", "-q");
     free(want);
-    TOOL_EXPECT(69, NULL, &d, "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "-q");
     CHECK(device_stop(&d) == 0);
 }
 
@@ -255,7 +255,7 @@ static void case_plain(void)
     device_t d;
 
     CHECK(device_start(&d, NULL));
-    TOOL_EXPECT(69, NULL, &d, "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "-q");
     CHECK(!collector_has(&d.err, "not authenticated"));
     CHECK(device_stop(&d) == 0);
 }
@@ -270,11 +270,11 @@ static void case_warning(void)
     CHECK(device_start(&d, plain));
     CHECK(device_logged(&d, "warning: listening on 0.0.0.0 in plain TCP: installs and "
                             "requests are not authenticated"));
-    TOOL_EXPECT(69, NULL, &d, "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "-q");
     CHECK(device_stop(&d) == 0);
 
     CHECK(start_tls_device(&d, false, "0.0.0.0"));
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
     CHECK(!collector_has(&d.err, "not authenticated"));
     CHECK(device_stop(&d) == 0);
 }
@@ -302,15 +302,15 @@ static void case_garbage(void)
     CHECK(closed_by_device(fd));
     close(fd);
     CHECK(device_logged(&d, "TLS handshake failed"));
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
 
     CHECK((fd = raw_connect(&d)) >= 0);
     CHECK(write_all(fd, "\x16\x03\x01", 3));
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
     CHECK(closed_by_device(fd));
     close(fd);
     CHECK(device_logged(&d, "TLS handshake failed: not done within 10000 ms"));
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
     CHECK(device_stop(&d) == 0);
 }
 
@@ -346,7 +346,7 @@ static void case_renegotiate(void)
     CHECK(collector_count(&d.err, "TLS error: ") >= 2);
 
     tpeer_conf_free(&pc);
-    TOOL_EXPECT(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
+    TOOL_EXPECT_ERR(69, NULL, &d, "--tls-ca", cert("ca.crt"), "-q");
     CHECK(device_stop(&d) == 0);
 }
 
