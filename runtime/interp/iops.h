@@ -234,7 +234,43 @@
     IOP(F32_SUB_MEM, "DAAII", "") \
     IOP(F32_MUL_MEM, "DAAII", "") \
     IOP(I32_ADD_MEM, "DAAII", "") \
-    IOP(I64_ADD_MEM, "DAAII", "")
+    IOP(I64_ADD_MEM, "DAAII", "") \
+    /* the load-add-store of C's `x[i] += v`: mem[(A2 + I1, wrapping) + I2] += A1 */ \
+    IOP(F64_ADD_TO_MEM, "AAII", "") \
+    /* a loop counter step and its test: D = A + I1, then jump to T if D op I2 (or B) */ \
+    IOP(I32_ADD_IMM_BR_EQ_IMM, "DAIIT", "") \
+    IOP(I32_ADD_IMM_BR_NE_IMM, "DAIIT", "") \
+    IOP(I32_ADD_IMM_BR_LT_S_IMM, "DAIIT", "") \
+    IOP(I32_ADD_IMM_BR_LT_U_IMM, "DAIIT", "") \
+    IOP(I32_ADD_IMM_BR_GT_S_IMM, "DAIIT", "") \
+    IOP(I32_ADD_IMM_BR_GT_U_IMM, "DAIIT", "") \
+    IOP(I32_ADD_IMM_BR_NE, "DAIBT", "") \
+    IOP(I32_ADD_IMM_BR_LT_S, "DAIBT", "") \
+    IOP(I32_ADD_IMM_BR_LT_U, "DAIBT", "") \
+    /* the last move before a return, and two moves in a row */ \
+    IOP(RETURN1, "A", "slot 0 = A, then return") \
+    IOP(MOV2, "DADA", "D1 = A1, then D2 = A2") \
+    /* f64 arithmetic and compares with a constant right operand */ \
+    IOP(F64_ADD_IMM, "DAL", "") \
+    IOP(F64_SUB_IMM, "DAL", "") \
+    IOP(F64_MUL_IMM, "DAL", "") \
+    IOP(F64_DIV_IMM, "DAL", "") \
+    IOP(F64_LT_IMM, "DAL", "") \
+    IOP(F64_GT_IMM, "DAL", "") \
+    IOP(F64_LE_IMM, "DAL", "") \
+    IOP(F64_GE_IMM, "DAL", "") \
+    /* accesses at a constant address I (the wasm address plus offset, < 2^32) */ \
+    IOP(I32_LOAD_ABS, "DI", "") \
+    IOP(I64_LOAD_ABS, "DI", "") \
+    IOP(I32_STORE_ABS, "AI", "") \
+    IOP(I64_STORE_ABS, "AI", "") \
+    /* bit mixing: an operand shifted or rotated by a constant, as hashes do */ \
+    IOP(I32_XOR_ROTL, "DABI", "D = A ^ rotl(B, I)") \
+    IOP(I32_XOR_SHR_U, "DABI", "D = A ^ (B >> I)") \
+    IOP(I32_SHR_U_AND_IMM, "DAII", "D = (A >> I1) & I2: a bit field") \
+    IOP(I32_ADD_IMM2, "DAIDAI", "D1 = A1 + I1, then D2 = A2 + I2") \
+    /* `p->n += k`, keeping the old value: D = mem[A + I2]; mem[A + I2] = D + I1 */ \
+    IOP(I32_LOAD_ADD_IMM_STORE, "DAII", "")
 /* clang-format on */
 
 typedef enum {

@@ -135,6 +135,41 @@ uint32_t tr_emit_op(Translator *t, IopCode op)
     uint32_t pos = t->code_len;
     tr_forget_fusions(t);
     tr_emit_word(t, interp_handler_word(op));
+    if (!tr_is_dead(t)) {
+        t->prev_op_pos = t->last_op_pos;
+        t->last_op_pos = pos;
+    }
+    return pos;
+}
+
+/* Removes the code from pos on: the last instruction, taken back to be
+ * merged into the one that replaces it. */
+void tr_take_back(Translator *t, uint32_t pos)
+{
+    t->code_len = pos;
+    if (t->last_op_pos == pos) {
+        t->last_op_pos = t->prev_op_pos;
+        t->prev_op_pos = NO_POS;
+    }
+    tr_forget_fusions(t);
+}
+
+/* A branch may land at the current position: nothing before it merges
+ * with what follows. */
+static void label_here(Translator *t)
+{
+    tr_forget_fusions(t);
+    t->last_op_pos = t->prev_op_pos = NO_POS;
+}
+
+/* The last instruction, when it is op and ends at the current position
+ * with no label since; NO_POS otherwise. */
+static uint32_t last_op_if(const Translator *t, IopCode op, uint32_t length)
+{
+    uint32_t pos = t->last_op_pos;
+    if (pos == NO_POS || tr_is_dead((Translator *)t) || pos + length != t->code_len ||
+        t->code[pos] != interp_handler_word(op))
+        return NO_POS;
     return pos;
 }
 
@@ -143,10 +178,28 @@ uint32_t tr_home(const Translator *t, uint32_t height)
     return t->n_locals + height;
 }
 
+/* When the last instruction is op (length words, no label since), turns
+ * it into pair, whose first half it already is: the caller appends the
+ * second half's operands. Same order of effects, operands in place. */
+bool tr_merge_into_last(Translator *t, IopCode op, uint32_t length, IopCode pair)
+{
+    uint32_t prev = last_op_if(t, op, length);
+    if (prev == NO_POS)
+        return false;
+    t->code[prev] = interp_handler_word(pair);
+    tr_forget_fusions(t);
+    return true;
+}
+
 static void emit_mov(Translator *t, uint32_t dst, uint32_t src)
 {
     if (dst == src)
         return;
+    if (tr_merge_into_last(t, IOP_MOV, 3, IOP_MOV2)) {
+        tr_emit_word(t, dst);
+        tr_emit_word(t, src);
+        return;
+    }
     tr_emit_op(t, IOP_MOV);
     tr_emit_word(t, dst);
     tr_emit_word(t, src);
@@ -483,6 +536,23 @@ static bool label_needs_moves(Translator *t, const Ctrl *c, uint32_t src_height)
     return false;
 }
 
+/* Returns the single result in slot src. When the instruction just
+ * emitted produced it (no instruction or label since), it writes slot 0
+ * itself; otherwise the return copies it. */
+static void emit_return_one(Translator *t, uint32_t src)
+{
+    if (t->fold_word != NO_POS && t->code[t->fold_word] == src && src >= t->n_locals &&
+        !tr_is_dead(t)) {
+        t->code[t->fold_word] = 0;
+        tr_emit_op(t, IOP_RETURN);
+    } else if (src != 0) {
+        tr_emit_op(t, IOP_RETURN1);
+        tr_emit_word(t, src);
+    } else {
+        tr_emit_op(t, IOP_RETURN);
+    }
+}
+
 /* Return: results go to slots 0..n-1 of the frame. Values still in locals
  * are first copied to their home slots, so every source lies at or above its
  * destination and an ascending copy never overwrites a value it still
@@ -490,6 +560,10 @@ static bool label_needs_moves(Translator *t, const Ctrl *c, uint32_t src_height)
 static void emit_return_from(Translator *t, uint32_t src_height)
 {
     uint32_t n = t->f->type->n_results;
+    if (n == 1 && !t->stack[src_height].is_const) {
+        emit_return_one(t, t->stack[src_height].slot);
+        return;
+    }
     for (uint32_t i = 0; i < n; i++)
         if (!t->stack[src_height + i].is_const)
             emit_mov(t, tr_home(t, src_height + i), t->stack[src_height + i].slot);
@@ -618,10 +692,30 @@ static bool pop_condition(Translator *t, Condition *out)
         out->slot = t->code[at + 2];
         if (t->fold_op != IOP_I32_EQZ && t->fold_op != IOP_I64_EQZ)
             out->b = t->code[at + 3];
-        t->code_len = at;
-        tr_forget_fusions(t);
+        tr_take_back(t, at);
     }
     return true;
+}
+
+/* The superinstruction doing `i32.add` of an immediate and then branch op
+ * on its result, IOP_COUNT if there is none. */
+static IopCode counter_step_form(IopCode op)
+{
+    static const IopCode pairs[][2] = {
+        {IOP_BR_I32_EQ_IMM, IOP_I32_ADD_IMM_BR_EQ_IMM},
+        {IOP_BR_I32_NE_IMM, IOP_I32_ADD_IMM_BR_NE_IMM},
+        {IOP_BR_I32_LT_S_IMM, IOP_I32_ADD_IMM_BR_LT_S_IMM},
+        {IOP_BR_I32_LT_U_IMM, IOP_I32_ADD_IMM_BR_LT_U_IMM},
+        {IOP_BR_I32_GT_S_IMM, IOP_I32_ADD_IMM_BR_GT_S_IMM},
+        {IOP_BR_I32_GT_U_IMM, IOP_I32_ADD_IMM_BR_GT_U_IMM},
+        {IOP_BR_I32_NE, IOP_I32_ADD_IMM_BR_NE},
+        {IOP_BR_I32_LT_S, IOP_I32_ADD_IMM_BR_LT_S},
+        {IOP_BR_I32_LT_U, IOP_I32_ADD_IMM_BR_LT_U},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (pairs[i][0] == op)
+            return pairs[i][1];
+    return IOP_COUNT;
 }
 
 /* Emits a branch taken when the condition holds (or, !when_true, when it
@@ -633,6 +727,21 @@ static uint32_t emit_cond_branch(Translator *t, const Condition *c, bool when_tr
     IopCode op = c->cmp == IOP_COUNT ? (when_true ? IOP_BR_IF : IOP_BR_IF_NOT)
                                      : branch_form(c->cmp, when_true);
     bool two = c->cmp != IOP_COUNT && c->cmp != IOP_I32_EQZ && c->cmp != IOP_I64_EQZ;
+    IopCode stepped = counter_step_form(op);
+    uint32_t step = stepped == IOP_COUNT ? NO_POS : last_op_if(t, IOP_I32_ADD_IMM, 4);
+    if (step != NO_POS && t->code[step + 1] == c->slot) {
+        /* the loop counter's add, just before: both in one instruction */
+        uint32_t dst = t->code[step + 1], a = t->code[step + 2], imm = t->code[step + 3];
+        tr_take_back(t, step);
+        uint32_t pos = tr_emit_op(t, stepped);
+        tr_emit_word(t, dst);
+        tr_emit_word(t, a);
+        tr_emit_word(t, imm);
+        tr_emit_word(t, c->b);
+        *out_word = t->code_len;
+        tr_emit_word(t, 0);
+        return pos;
+    }
     uint32_t pos = tr_emit_op(t, op);
     tr_emit_word(t, c->slot);
     if (two)
@@ -669,6 +778,8 @@ static bool op_block(Translator *t, uint8_t kind)
     Ctrl *c = top_ctrl(t);
     c->emit_dead = dead;
     tr_forget_fusions(t);
+    if (kind == CTRL_LOOP)
+        label_here(t);
     if (kind != CTRL_IF || dead)
         return true;
     uint32_t n = bt_n_params(&bt);
@@ -720,7 +831,7 @@ static bool op_else(Translator *t)
     tr_emit_word(t, 0);
     c->kind = CTRL_ELSE;
     c->unreachable = false;
-    tr_forget_fusions(t);
+    label_here(t);
     if (c->else_patch != NO_POS) {
         t->code[c->else_word] = t->code_len - c->else_patch;
         c->else_patch = NO_POS;
@@ -743,9 +854,19 @@ static bool op_end(Translator *t)
         return false;
     if (c->kind == CTRL_FUNC) {
         /* check_block_end left the results home, at heights 0..n-1 */
-        for (uint32_t i = 0; i < bt_n_results(&c->bt); i++)
-            emit_mov(t, i, tr_home(t, i));
-        tr_emit_op(t, IOP_RETURN);
+        uint32_t mov = last_op_if(t, IOP_MOV, 3);
+        if (bt_n_results(&c->bt) == 1 && mov != NO_POS && t->code[mov + 1] == tr_home(t, 0)) {
+            /* the result was just moved home: return it from where it was */
+            uint32_t src = t->code[mov + 2];
+            tr_take_back(t, mov);
+            emit_return_one(t, src);
+        } else if (bt_n_results(&c->bt) == 1) {
+            emit_return_one(t, tr_home(t, 0));
+        } else {
+            for (uint32_t i = 0; i < bt_n_results(&c->bt); i++)
+                emit_mov(t, i, tr_home(t, i));
+            tr_emit_op(t, IOP_RETURN);
+        }
         t->n_ctrls--;
         return true;
     }
@@ -758,7 +879,7 @@ static bool op_end(Translator *t)
             if (bt_param(&c->bt, i) != bt_result(&c->bt, i))
                 return tr_fail(t, "type mismatch: if without else must not change the stack");
     }
-    tr_forget_fusions(t);
+    label_here(t);
     if (c->else_patch != NO_POS)
         t->code[c->else_word] = t->code_len - c->else_patch;
     resolve_patches(t, c, t->code_len);
@@ -839,6 +960,7 @@ static bool op_br_if(Translator *t)
         emit_branch(t, c, src);
         if (!t->failed)
             t->code[word] = t->code_len - skip;
+        label_here(t);
     }
     tr_forget_fusions(t);
     return true;
@@ -892,6 +1014,7 @@ static bool op_br_table(Translator *t)
                 }
             }
             t->code[table + i] = t->code_len - pos;
+            label_here(t);
             emit_branch(t, c, src);
         }
     }
@@ -1286,6 +1409,7 @@ bool ld_translate_function(WasmModule *m, uint32_t def_index, char *err, uint32_
     t.err = err;
     t.err_size = err_size;
     t.fold_word = NO_POS;
+    t.last_op_pos = t.prev_op_pos = NO_POS;
     rd_init(&t.r, f->body, f->body_size);
 
     bool ok = translate_body(&t);

@@ -101,6 +101,11 @@ typedef struct Translator {
     uint32_t fold_word;
     uint32_t fold_height;
     IopCode fold_op; /* the operation at fold_word - 1 */
+
+    /* Positions of the last two instructions emitted since the last label
+     * (NO_POS: none), for superinstructions that merge an instruction into
+     * the one before it: no branch may land between the two. */
+    uint32_t last_op_pos, prev_op_pos;
 } Translator;
 
 /* errors (the first one wins; malformed = a decoding error) */
@@ -114,6 +119,8 @@ bool tr_fail_type(Translator *t, uint8_t expected, uint8_t got);
 bool tr_is_dead(Translator *t);
 void tr_emit_word(Translator *t, uint32_t w);
 uint32_t tr_emit_op(Translator *t, IopCode op);
+void tr_take_back(Translator *t, uint32_t pos);
+bool tr_merge_into_last(Translator *t, IopCode op, uint32_t length, IopCode pair);
 void tr_forget_fusions(Translator *t);
 uint32_t tr_home(const Translator *t, uint32_t height);
 void tr_emit_value_to(Translator *t, uint32_t dst, const Entry *e);

@@ -123,13 +123,85 @@ static bool swapped_form(IopCode op, IopCode *out)
     return false;
 }
 
+/* When e is the result of op (an operation "DAI": a slot and an immediate)
+ * emitted just before (no instruction and no label since), takes it back:
+ * its operand slot in *out_x and immediate in *out_k. */
+static bool take_imm_op(Translator *t, const Entry *e, IopCode op, uint32_t *out_x,
+                        uint32_t *out_k)
+{
+    uint32_t d = t->fold_word;
+    if (d == NO_POS || t->fold_op != op || t->code_len != d + 3 || e->is_const ||
+        e->slot < t->n_locals || t->code[d] != e->slot || tr_is_dead(t))
+        return false;
+    *out_x = t->code[d + 1];
+    *out_k = t->code[d + 2];
+    tr_take_back(t, d - 1);
+    return true;
+}
+
 static bool emit_binary_imm(Translator *t, IopCode op, uint8_t out, Entry *reg, uint32_t imm)
+{
+    uint32_t x, k;
+    tr_materialize(t, reg);
+    if (op == IOP_I32_AND_IMM && take_imm_op(t, reg, IOP_I32_SHR_U_IMM, &x, &k)) {
+        emit_producer(t, IOP_I32_SHR_U_AND_IMM, out);
+        tr_emit_word(t, x);
+        tr_emit_word(t, k);
+        tr_emit_word(t, imm);
+        return !t->failed;
+    }
+    if (op == IOP_I32_ADD_IMM && tr_merge_into_last(t, IOP_I32_ADD_IMM, 4, IOP_I32_ADD_IMM2)) {
+        /* a second add of an immediate in a row: one I32_ADD_IMM2 */
+        uint32_t dst = tr_push(t, out);
+        t->fold_word = t->code_len;
+        t->fold_height = t->height;
+        t->fold_op = IOP_I32_ADD_IMM2;
+        tr_emit_word(t, dst);
+        tr_emit_word(t, reg->slot);
+        tr_emit_word(t, imm);
+        return !t->failed;
+    }
+    emit_producer(t, op, out);
+    if (!tr_is_dead(t)) {
+        tr_emit_word(t, reg->slot);
+        tr_emit_word(t, imm);
+    }
+    return !t->failed;
+}
+
+/* The form of f64 op with a constant right operand (swapped: the constant
+ * is on the left, and the form computes the same with the operands
+ * exchanged, exact for IEEE add, mul and compares). */
+static bool f64_imm_form(IopCode op, bool swapped, IopCode *out)
+{
+    static const IopCode forms[][3] = {
+        /* op, constant on the right, constant on the left */
+        {IOP_F64_ADD, IOP_F64_ADD_IMM, IOP_F64_ADD_IMM},
+        {IOP_F64_MUL, IOP_F64_MUL_IMM, IOP_F64_MUL_IMM},
+        {IOP_F64_SUB, IOP_F64_SUB_IMM, IOP_COUNT},
+        {IOP_F64_DIV, IOP_F64_DIV_IMM, IOP_COUNT},
+        {IOP_F64_LT, IOP_F64_LT_IMM, IOP_F64_GT_IMM},
+        {IOP_F64_GT, IOP_F64_GT_IMM, IOP_F64_LT_IMM},
+        {IOP_F64_LE, IOP_F64_LE_IMM, IOP_F64_GE_IMM},
+        {IOP_F64_GE, IOP_F64_GE_IMM, IOP_F64_LE_IMM},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        if (forms[i][0] == op) {
+            *out = forms[i][swapped ? 2 : 1];
+            return *out != IOP_COUNT;
+        }
+    }
+    return false;
+}
+
+static bool emit_binary_imm64(Translator *t, IopCode op, uint8_t out, Entry *reg, uint64_t imm)
 {
     tr_materialize(t, reg);
     emit_producer(t, op, out);
     if (!tr_is_dead(t)) {
         tr_emit_word(t, reg->slot);
-        tr_emit_word(t, imm);
+        tr_emit_word(t, (uint32_t)imm);
+        tr_emit_word(t, (uint32_t)(imm >> 32));
     }
     return !t->failed;
 }
@@ -172,8 +244,7 @@ static bool take_load(Translator *t, const Entry *e, IopCode op, uint32_t out_ad
     } else {
         return false;
     }
-    t->code_len = d - 1;
-    tr_forget_fusions(t);
+    tr_take_back(t, d - 1);
     return true;
 }
 
@@ -189,19 +260,15 @@ static bool emit_binary_mem(Translator *t, IopCode op, uint8_t out, Entry *reg,
     return !t->failed;
 }
 
-/* When e is the result of the `i32.shl` by an immediate emitted just before
- * (no instruction and no label since), takes it back: *out_x << *out_k. */
-static bool take_shift(Translator *t, const Entry *e, uint32_t *out_x, uint32_t *out_k)
+
+/* a op (x shifted by k): I32_XOR_ROTL, I32_XOR_SHR_U. */
+static bool emit_mixed(Translator *t, IopCode op, Entry *a, uint32_t x, uint32_t k)
 {
-    uint32_t d = t->fold_word;
-    if (d == NO_POS || t->fold_op != IOP_I32_SHL_IMM || t->code_len != d + 3 || e->is_const ||
-        e->slot < t->n_locals || t->code[d] != e->slot || tr_is_dead(t))
-        return false;
-    *out_x = t->code[d + 1];
-    *out_k = t->code[d + 2];
-    t->code_len = d - 1;
-    tr_forget_fusions(t);
-    return true;
+    emit_producer(t, op, VT_I32);
+    tr_emit_word(t, a->slot);
+    tr_emit_word(t, x);
+    tr_emit_word(t, k);
+    return !t->failed;
 }
 
 /* a + (x << k): one instruction for C's array indexing. */
@@ -223,10 +290,22 @@ static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
 
     if (!tr_pop_operand(t, in, &b) || !tr_pop_operand(t, in, &a))
         return false;
-    if (op == IOP_I32_ADD && !a.is_const && take_shift(t, &b, &x, &k))
+    if (op == IOP_I32_ADD && !a.is_const && take_imm_op(t, &b, IOP_I32_SHL_IMM, &x, &k))
         return emit_add_shl(t, &a, x, k);
-    if (op == IOP_I32_ADD && !b.is_const && b.slot < t->n_locals && take_shift(t, &a, &x, &k))
+    if (op == IOP_I32_ADD && !b.is_const && b.slot < t->n_locals && take_imm_op(t, &a, IOP_I32_SHL_IMM, &x, &k))
         return emit_add_shl(t, &b, x, k);
+    if (op == IOP_I32_XOR && !a.is_const && !b.is_const) {
+        /* either operand rotated or shifted just before (the left one only
+         * when the right one is a local: then the left one came last) */
+        static const IopCode mixed[][2] = {{IOP_I32_ROTL_IMM, IOP_I32_XOR_ROTL},
+                                           {IOP_I32_SHR_U_IMM, IOP_I32_XOR_SHR_U}};
+        for (size_t i = 0; i < 2; i++) {
+            if (take_imm_op(t, &b, mixed[i][0], &x, &k))
+                return emit_mixed(t, mixed[i][1], &a, x, k);
+            if (b.slot < t->n_locals && take_imm_op(t, &a, mixed[i][0], &x, &k))
+                return emit_mixed(t, mixed[i][1], &b, x, k);
+        }
+    }
     if (mem_form(op) != IOP_COUNT) {
         if (take_load(t, &b, op, addr))
             return emit_binary_mem(t, op, out, &a, addr);
@@ -240,6 +319,10 @@ static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
     if (a.is_const && !b.is_const && swapped_form(op, &swapped) &&
         imm_form(swapped, a.value, &imm_op, &imm))
         return emit_binary_imm(t, imm_op, out, &b, imm);
+    if (b.is_const && f64_imm_form(op, false, &imm_op))
+        return emit_binary_imm64(t, imm_op, out, &a, b.value);
+    if (a.is_const && !b.is_const && f64_imm_form(op, true, &imm_op))
+        return emit_binary_imm64(t, imm_op, out, &b, a.value);
     tr_materialize(t, &a);
     tr_materialize(t, &b);
     emit_producer(t, op, out);
@@ -459,8 +542,65 @@ static bool take_address_add(Translator *t, const Entry *addr, uint32_t *out_bas
         return false;
     *out_base = t->code[d + 1];
     *out_imm = t->code[d + 2];
-    t->code_len = d - 1;
-    tr_forget_fusions(t);
+    tr_take_back(t, d - 1);
+    return true;
+}
+
+/* The access at a constant address, for the widths that have one. */
+static IopCode abs_form(IopCode op, uint8_t type)
+{
+    switch (op) {
+    case IOP_I32_LOAD: return IOP_I32_LOAD_ABS;
+    case IOP_I64_LOAD: return IOP_I64_LOAD_ABS;
+    case IOP_I32_STORE: return type == VT_I32 || type == VT_F32 ? IOP_I32_STORE_ABS : IOP_COUNT;
+    case IOP_I64_STORE: return type == VT_I64 || type == VT_F64 ? IOP_I64_STORE_ABS : IOP_COUNT;
+    default: return IOP_COUNT;
+    }
+}
+
+/* `x[i] += v` in f64: when the stored value is the F64_ADD_MEM emitted just
+ * before (no instruction and no label since), reading the very address the
+ * store writes, both become one read-modify-write. */
+static bool take_add_to_mem(Translator *t, const Entry *addr, const Entry *val, uint32_t offset)
+{
+    uint32_t d = t->fold_word;
+    if (d == NO_POS || t->fold_op != IOP_F64_ADD_MEM || t->code_len != d + 5 || val->is_const ||
+        addr->is_const || val->slot < t->n_locals || t->code[d] != val->slot ||
+        t->code[d + 2] != addr->slot || t->code[d + 3] != 0 || t->code[d + 4] != offset ||
+        tr_is_dead(t))
+        return false;
+    uint32_t a = t->code[d + 1];
+    tr_take_back(t, d - 1);
+    tr_emit_op(t, IOP_F64_ADD_TO_MEM);
+    tr_emit_word(t, a);
+    tr_emit_word(t, addr->slot);
+    tr_emit_word(t, 0);
+    tr_emit_word(t, offset);
+    return true;
+}
+
+/* `p->n += k`: when the stored value is an I32_ADD_IMM emitted just before,
+ * whose operand the I32_LOAD before it read from the very address the store
+ * writes (no other instruction and no label between), all three become one.
+ * The load's destination is still written: the old value may be used. */
+static bool take_load_add_store(Translator *t, const Entry *addr, const Entry *val,
+                                uint32_t offset)
+{
+    uint32_t d = t->fold_word, p = t->prev_op_pos;
+    if (d == NO_POS || t->fold_op != IOP_I32_ADD_IMM || t->code_len != d + 3 || val->is_const ||
+        addr->is_const || val->slot < t->n_locals || t->code[d] != val->slot ||
+        t->last_op_pos != d - 1 || p == NO_POS || p + 4 != d - 1 || tr_is_dead(t) ||
+        t->code[p] != interp_handler_word(IOP_I32_LOAD) || t->code[p + 1] != t->code[d + 1] ||
+        t->code[p + 2] != addr->slot || t->code[p + 3] != offset || t->code[p + 1] == addr->slot)
+        return false;
+    uint32_t loaded = t->code[p + 1], imm = t->code[d + 2];
+    tr_take_back(t, d - 1);
+    tr_take_back(t, p);
+    tr_emit_op(t, IOP_I32_LOAD_ADD_IMM_STORE);
+    tr_emit_word(t, loaded);
+    tr_emit_word(t, addr->slot);
+    tr_emit_word(t, imm);
+    tr_emit_word(t, offset);
     return true;
 }
 
@@ -470,6 +610,14 @@ static bool op_load(Translator *t, IopCode op, uint8_t type, uint32_t max_align)
     Entry addr;
     if (!read_memarg(t, max_align, &offset) || !tr_pop_operand(t, VT_I32, &addr))
         return false;
+    IopCode abs_op = abs_form(op, type);
+    if (abs_op != IOP_COUNT && addr.is_const &&
+        (uint64_t)(uint32_t)addr.value + offset <= UINT32_MAX) {
+        emit_producer(t, abs_op, type);
+        if (!tr_is_dead(t))
+            tr_emit_word(t, (uint32_t)addr.value + offset);
+        return !t->failed;
+    }
     if (add_form(op) != IOP_COUNT && take_address_add(t, &addr, &base, &imm)) {
         emit_producer(t, add_form(op), type);
         tr_emit_word(t, base);
@@ -518,6 +666,21 @@ static bool op_store(Translator *t, IopCode op, uint8_t type, uint32_t max_align
             tr_emit_word(t, addr.slot);
             tr_emit_word(t, (uint32_t)val.value);
             tr_emit_word(t, offset);
+        }
+        return !t->failed;
+    }
+    if (op == IOP_I64_STORE && take_add_to_mem(t, &addr, &val, offset))
+        return !t->failed;
+    if (op == IOP_I32_STORE && type == VT_I32 && take_load_add_store(t, &addr, &val, offset))
+        return !t->failed;
+    IopCode abs_op = abs_form(op, type);
+    if (abs_op != IOP_COUNT && addr.is_const &&
+        (uint64_t)(uint32_t)addr.value + offset <= UINT32_MAX) {
+        tr_materialize(t, &val);
+        if (!tr_is_dead(t)) {
+            tr_emit_op(t, abs_op);
+            tr_emit_word(t, val.slot);
+            tr_emit_word(t, (uint32_t)addr.value + offset);
         }
         return !t->failed;
     }
