@@ -270,7 +270,18 @@
     IOP(I32_SHR_U_AND_IMM, "DAII", "D = (A >> I1) & I2: a bit field") \
     IOP(I32_ADD_IMM2, "DAIDAI", "D1 = A1 + I1, then D2 = A2 + I2") \
     /* `p->n += k`, keeping the old value: D = mem[A + I2]; mem[A + I2] = D + I1 */ \
-    IOP(I32_LOAD_ADD_IMM_STORE, "DAII", "")
+    IOP(I32_LOAD_ADD_IMM_STORE, "DAII", "") \
+    /* a product feeding a sum, each rounded as the two wasm instructions are */ \
+    IOP(F64_MUL_ADD, "DABC", "D = A * B + C") \
+    IOP(F64_MUL_SUB, "DABC", "D = A * B - C") \
+    IOP(F64_MUL_RSUB, "DABC", "D = C - A * B") \
+    /* `y[i] += a * x[i]`: mem[(A2 + I1) + I2] += A1 * mem[(A3 + I3) + I4] */ \
+    IOP(F64_MULADD_TO_MEM, "AAIIAII", "") \
+    /* a loop counter stepped by a register: D = A + B, then jump to T if D op C */ \
+    IOP(I32_ADD_BR_NE, "DABCT", "") \
+    IOP(I32_ADD_BR_LT_S, "DABCT", "") \
+    IOP(I32_ADD_BR_LT_U, "DABCT", "") \
+    IOP(I32_ADD_BR_LE_U, "DABCT", "")
 /* clang-format on */
 
 typedef enum {

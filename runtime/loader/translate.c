@@ -164,7 +164,7 @@ static void label_here(Translator *t)
 
 /* The last instruction, when it is op and ends at the current position
  * with no label since; NO_POS otherwise. */
-static uint32_t last_op_if(const Translator *t, IopCode op, uint32_t length)
+uint32_t tr_last_op_if(const Translator *t, IopCode op, uint32_t length)
 {
     uint32_t pos = t->last_op_pos;
     if (pos == NO_POS || tr_is_dead((Translator *)t) || pos + length != t->code_len ||
@@ -183,7 +183,7 @@ uint32_t tr_home(const Translator *t, uint32_t height)
  * second half's operands. Same order of effects, operands in place. */
 bool tr_merge_into_last(Translator *t, IopCode op, uint32_t length, IopCode pair)
 {
-    uint32_t prev = last_op_if(t, op, length);
+    uint32_t prev = tr_last_op_if(t, op, length);
     if (prev == NO_POS)
         return false;
     t->code[prev] = interp_handler_word(pair);
@@ -718,6 +718,18 @@ static IopCode counter_step_form(IopCode op)
     return IOP_COUNT;
 }
 
+/* The same for an `i32.add` of two slots. */
+static IopCode counter_step_reg_form(IopCode op)
+{
+    switch (op) {
+    case IOP_BR_I32_NE: return IOP_I32_ADD_BR_NE;
+    case IOP_BR_I32_LT_S: return IOP_I32_ADD_BR_LT_S;
+    case IOP_BR_I32_LT_U: return IOP_I32_ADD_BR_LT_U;
+    case IOP_BR_I32_LE_U: return IOP_I32_ADD_BR_LE_U;
+    default: return IOP_COUNT;
+    }
+}
+
 /* Emits a branch taken when the condition holds (or, !when_true, when it
  * does not). Returns the instruction's position; *out_word is its target
  * word, left for the caller to fill. */
@@ -728,7 +740,22 @@ static uint32_t emit_cond_branch(Translator *t, const Condition *c, bool when_tr
                                      : branch_form(c->cmp, when_true);
     bool two = c->cmp != IOP_COUNT && c->cmp != IOP_I32_EQZ && c->cmp != IOP_I64_EQZ;
     IopCode stepped = counter_step_form(op);
-    uint32_t step = stepped == IOP_COUNT ? NO_POS : last_op_if(t, IOP_I32_ADD_IMM, 4);
+    uint32_t step = stepped == IOP_COUNT ? NO_POS : tr_last_op_if(t, IOP_I32_ADD_IMM, 4);
+    IopCode stepped_reg = counter_step_reg_form(op);
+    uint32_t step_reg = stepped_reg == IOP_COUNT ? NO_POS : tr_last_op_if(t, IOP_I32_ADD, 4);
+    if (step_reg != NO_POS && t->code[step_reg + 1] == c->slot) {
+        /* the same with a step in a register */
+        uint32_t dst = t->code[step_reg + 1], a = t->code[step_reg + 2], b = t->code[step_reg + 3];
+        tr_take_back(t, step_reg);
+        uint32_t pos = tr_emit_op(t, stepped_reg);
+        tr_emit_word(t, dst);
+        tr_emit_word(t, a);
+        tr_emit_word(t, b);
+        tr_emit_word(t, c->b);
+        *out_word = t->code_len;
+        tr_emit_word(t, 0);
+        return pos;
+    }
     if (step != NO_POS && t->code[step + 1] == c->slot) {
         /* the loop counter's add, just before: both in one instruction */
         uint32_t dst = t->code[step + 1], a = t->code[step + 2], imm = t->code[step + 3];
@@ -854,7 +881,7 @@ static bool op_end(Translator *t)
         return false;
     if (c->kind == CTRL_FUNC) {
         /* check_block_end left the results home, at heights 0..n-1 */
-        uint32_t mov = last_op_if(t, IOP_MOV, 3);
+        uint32_t mov = tr_last_op_if(t, IOP_MOV, 3);
         if (bt_n_results(&c->bt) == 1 && mov != NO_POS && t->code[mov + 1] == tr_home(t, 0)) {
             /* the result was just moved home: return it from where it was */
             uint32_t src = t->code[mov + 2];

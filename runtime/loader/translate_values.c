@@ -123,10 +123,10 @@ static bool swapped_form(IopCode op, IopCode *out)
     return false;
 }
 
-/* When e is the result of op (an operation "DAI": a slot and an immediate)
- * emitted just before (no instruction and no label since), takes it back:
- * its operand slot in *out_x and immediate in *out_k. */
-static bool take_imm_op(Translator *t, const Entry *e, IopCode op, uint32_t *out_x,
+/* When e is the result of op (an operation of three operand words: D and
+ * two more, e.g. "DAI" or "DAB") emitted just before (no instruction and no
+ * label since), takes it back: its other two words in *out_x and *out_k. */
+static bool take_op3(Translator *t, const Entry *e, IopCode op, uint32_t *out_x,
                         uint32_t *out_k)
 {
     uint32_t d = t->fold_word;
@@ -143,7 +143,7 @@ static bool emit_binary_imm(Translator *t, IopCode op, uint8_t out, Entry *reg, 
 {
     uint32_t x, k;
     tr_materialize(t, reg);
-    if (op == IOP_I32_AND_IMM && take_imm_op(t, reg, IOP_I32_SHR_U_IMM, &x, &k)) {
+    if (op == IOP_I32_AND_IMM && take_op3(t, reg, IOP_I32_SHR_U_IMM, &x, &k)) {
         emit_producer(t, IOP_I32_SHR_U_AND_IMM, out);
         tr_emit_word(t, x);
         tr_emit_word(t, k);
@@ -261,6 +261,16 @@ static bool emit_binary_mem(Translator *t, IopCode op, uint8_t out, Entry *reg,
 }
 
 
+/* x * y combined with c: F64_MUL_ADD, F64_MUL_SUB, F64_MUL_RSUB. */
+static bool emit_mul_sum(Translator *t, IopCode op, uint32_t x, uint32_t y, const Entry *c)
+{
+    emit_producer(t, op, VT_F64);
+    tr_emit_word(t, x);
+    tr_emit_word(t, y);
+    tr_emit_word(t, c->slot);
+    return !t->failed;
+}
+
 /* a op (x shifted by k): I32_XOR_ROTL, I32_XOR_SHR_U. */
 static bool emit_mixed(Translator *t, IopCode op, Entry *a, uint32_t x, uint32_t k)
 {
@@ -290,9 +300,9 @@ static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
 
     if (!tr_pop_operand(t, in, &b) || !tr_pop_operand(t, in, &a))
         return false;
-    if (op == IOP_I32_ADD && !a.is_const && take_imm_op(t, &b, IOP_I32_SHL_IMM, &x, &k))
+    if (op == IOP_I32_ADD && !a.is_const && take_op3(t, &b, IOP_I32_SHL_IMM, &x, &k))
         return emit_add_shl(t, &a, x, k);
-    if (op == IOP_I32_ADD && !b.is_const && b.slot < t->n_locals && take_imm_op(t, &a, IOP_I32_SHL_IMM, &x, &k))
+    if (op == IOP_I32_ADD && !b.is_const && b.slot < t->n_locals && take_op3(t, &a, IOP_I32_SHL_IMM, &x, &k))
         return emit_add_shl(t, &b, x, k);
     if (op == IOP_I32_XOR && !a.is_const && !b.is_const) {
         /* either operand rotated or shifted just before (the left one only
@@ -300,11 +310,19 @@ static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
         static const IopCode mixed[][2] = {{IOP_I32_ROTL_IMM, IOP_I32_XOR_ROTL},
                                            {IOP_I32_SHR_U_IMM, IOP_I32_XOR_SHR_U}};
         for (size_t i = 0; i < 2; i++) {
-            if (take_imm_op(t, &b, mixed[i][0], &x, &k))
+            if (take_op3(t, &b, mixed[i][0], &x, &k))
                 return emit_mixed(t, mixed[i][1], &a, x, k);
-            if (b.slot < t->n_locals && take_imm_op(t, &a, mixed[i][0], &x, &k))
+            if (b.slot < t->n_locals && take_op3(t, &a, mixed[i][0], &x, &k))
                 return emit_mixed(t, mixed[i][1], &b, x, k);
         }
+    }
+    if ((op == IOP_F64_ADD || op == IOP_F64_SUB) && !a.is_const && !b.is_const) {
+        /* a product just computed, on either side (the left one only when the
+         * right one is a local: then the left one came last) */
+        if (take_op3(t, &b, IOP_F64_MUL, &x, &k))
+            return emit_mul_sum(t, op == IOP_F64_ADD ? IOP_F64_MUL_ADD : IOP_F64_MUL_RSUB, x, k, &a);
+        if (b.slot < t->n_locals && take_op3(t, &a, IOP_F64_MUL, &x, &k))
+            return emit_mul_sum(t, op == IOP_F64_ADD ? IOP_F64_MUL_ADD : IOP_F64_MUL_SUB, x, k, &b);
     }
     if (mem_form(op) != IOP_COUNT) {
         if (take_load(t, &b, op, addr))
@@ -537,11 +555,19 @@ static bool take_address_add(Translator *t, const Entry *addr, uint32_t *out_bas
                              uint32_t *out_imm)
 {
     uint32_t d = t->fold_word;
-    if (d == NO_POS || t->fold_op != IOP_I32_ADD_IMM || t->code_len != d + 3 || addr->is_const ||
-        addr->slot < t->n_locals || t->code[d] != addr->slot || tr_is_dead(t))
+    if (d == NO_POS || (t->fold_op != IOP_I32_ADD_IMM && t->fold_op != IOP_I32_ADD_IMM2) ||
+        t->code_len != d + 3 || addr->is_const || addr->slot < t->n_locals ||
+        t->code[d] != addr->slot || tr_is_dead(t))
         return false;
     *out_base = t->code[d + 1];
     *out_imm = t->code[d + 2];
+    if (t->fold_op == IOP_I32_ADD_IMM2) {
+        /* only the second half goes: the first is an I32_ADD_IMM again */
+        t->code[d - 4] = interp_handler_word(IOP_I32_ADD_IMM);
+        t->code_len = d;
+        tr_forget_fusions(t);
+        return true;
+    }
     tr_take_back(t, d - 1);
     return true;
 }
@@ -571,6 +597,22 @@ static bool take_add_to_mem(Translator *t, const Entry *addr, const Entry *val, 
         return false;
     uint32_t a = t->code[d + 1];
     tr_take_back(t, d - 1);
+    uint32_t mul = tr_last_op_if(t, IOP_F64_MUL_MEM, 6);
+    if (mul != NO_POS && t->code[mul + 1] == a && a >= t->n_locals) {
+        /* and the value added is a product with memory just computed */
+        uint32_t factor = t->code[mul + 2], base = t->code[mul + 3], imm = t->code[mul + 4],
+                 off = t->code[mul + 5];
+        tr_take_back(t, mul);
+        tr_emit_op(t, IOP_F64_MULADD_TO_MEM);
+        tr_emit_word(t, factor);
+        tr_emit_word(t, addr->slot);
+        tr_emit_word(t, 0);
+        tr_emit_word(t, offset);
+        tr_emit_word(t, base);
+        tr_emit_word(t, imm);
+        tr_emit_word(t, off);
+        return true;
+    }
     tr_emit_op(t, IOP_F64_ADD_TO_MEM);
     tr_emit_word(t, a);
     tr_emit_word(t, addr->slot);
