@@ -11,6 +11,13 @@ TSAN_TARGETS := vmlib iwasm thread_test spawn_thread spawn_thread_wasm wasm-spec
 RELEASE_DIR := build/release
 # The interpreter's switch build, for compilers without computed goto.
 SWITCH_DIR := build/switch
+# The minimal runtime (runtime_lib.cmake, WAMR_BUILD_MINI=1): make test builds
+# the whole tree against it (everything must link) and runs the suites of what
+# MINI keeps: core spec, test/mini's embedder, the embedding API, libc-builtin
+# and the unit tests. make bench prints its text size.
+MINI_DIR := build/mini
+MINI_CONFIG := -DCMAKE_BUILD_TYPE=Release -DWAMR_BUILD_MINI=1
+MINI_TESTS := ^(spec-core|mini-embed|api-.*|libc-builtin-.*|unit-.*)$$
 
 .PHONY: all deps test demo bench fuzz clean
 
@@ -32,8 +39,9 @@ deps:
 # more on the Release build, since optimisation changes float and UB paths,
 # plus the thread tests (and samples/spawn-thread, spec-threads) in a
 # ThreadSanitizer build, where any report fails a test (exit code 66), and
-# the spec suites on the interpreter's switch-dispatch build, and each libFuzzer
-# target of test/fuzz for 20 s (clang, build/fuzz; the committed corpus never grows).
+# the spec suites on the interpreter's switch-dispatch build, the MINI_TESTS on
+# the WAMR_BUILD_MINI build, and each libFuzzer target of test/fuzz for 20 s
+# (clang, build/fuzz; the committed corpus never grows).
 test: deps
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWR_SANITIZE=ON
 	cmake --build $(TEST_DIR) -j $(JOBS)
@@ -48,6 +56,9 @@ test: deps
 	cmake -S . -B $(SWITCH_DIR) -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-DWR_COMPUTED_GOTO=0
 	cmake --build $(SWITCH_DIR) -j $(JOBS) --target wasm-spectest -- --no-print-directory
 	cd $(SWITCH_DIR) && ctest --output-on-failure -j $(JOBS) -R '^spec-(core|threads)$$'
+	cmake -S . -B $(MINI_DIR) $(MINI_CONFIG)
+	cmake --build $(MINI_DIR) -j $(JOBS) -- --no-print-directory
+	cd $(MINI_DIR) && ctest --output-on-failure -j $(JOBS) -R '$(MINI_TESTS)'
 	CC=clang cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWR_FUZZ=ON
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_all -- --no-print-directory
 	cd $(FUZZ_DIR) && ctest --output-on-failure -j 2 -R '^fuzz-'
@@ -73,14 +84,18 @@ demo: all
 
 # Benchmark kernels native vs iwasm (and BENCH_PEERS="name=cmd ..."), see
 # test/bench/bench.c. BENCH_ARGS passes more options, e.g. "--runs 3 fib".
+# The text sizes include the WAMR_BUILD_MINI library and test/mini's embedder.
 # Then the device's link figures (test/link/link_measure.c).
 bench: deps
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DWR_BENCH=ON
 	cmake --build $(RELEASE_DIR) -j $(JOBS) -- --no-print-directory
+	cmake -S . -B $(MINI_DIR) $(MINI_CONFIG)
+	cmake --build $(MINI_DIR) -j $(JOBS) --target vmlib mini-embed -- --no-print-directory
 	$(RELEASE_DIR)/test/bench/wasm-bench --iwasm $(RELEASE_DIR)/runtime/iwasm \
 	  --native-dir $(RELEASE_DIR)/test/bench/native --wasm-dir $(RELEASE_DIR)/test/bench/wasm \
 	  --loadstat $(RELEASE_DIR)/test/bench/wasm-loadstat \
-	  --vmlib $(RELEASE_DIR)/runtime/libvmlib.a $(BENCH_ARGS)
+	  --vmlib $(RELEASE_DIR)/runtime/libvmlib.a --minilib $(MINI_DIR)/runtime/libvmlib.a \
+	  --miniembed $(MINI_DIR)/test/mini/mini-embed $(BENCH_ARGS)
 	$(RELEASE_DIR)/test/link/link-measure $(RELEASE_DIR)/samples/simple/simple \
 	  $(RELEASE_DIR)/host-tool/host_tool $(RELEASE_DIR)/samples/simple/wasm-apps \
 	  $(RELEASE_DIR)/test/link/big_app.wasm

@@ -80,6 +80,33 @@ if(NOT WAMR_BUILD_BULK_MEMORY OR NOT WAMR_BUILD_REF_TYPES)
   message(STATUS "runtime_lib.cmake: bulk memory and reference types are part of Wasm 2.0 and always built")
 endif()
 
+# ---- WAMR_BUILD_MINI: interpreter + libc-builtin + the embedding API ----
+# The smallest runtime worth embedding (make bench prints its text size).
+# It turns off, and says so, everything else that brings code of its own:
+# WASI, lib-pthread and wasi-threads (wasi_absent.c answers the WASI API),
+# the thread manager (thread_mgr_none.c: the spawn API fails with a logged
+# error), and guard pages, so that only the software-checked interpreter
+# loop is compiled (no second loop, no code_variant.c retargeting, no fault
+# handler). Shared memories and atomics stay: the threads proposal is part
+# of the one translator and loop, and costs wait.c and atomics.c (~1.6 KiB).
+if(WAMR_BUILD_MINI)
+  set(WR_MINI_OFF "")
+  foreach(opt LIBC_WASI LIB_PTHREAD LIB_WASI_THREADS)
+    if(WAMR_BUILD_${opt})
+      list(APPEND WR_MINI_OFF WAMR_BUILD_${opt})
+    endif()
+    set(WAMR_BUILD_${opt} 0)
+  endforeach()
+  set(WAMR_BUILD_THREAD_MGR 0)
+  list(APPEND WR_MINI_OFF "the thread manager (spawn API)")
+  if(NOT WAMR_DISABLE_HW_BOUND_CHECK)
+    set(WAMR_DISABLE_HW_BOUND_CHECK 1)
+    list(APPEND WR_MINI_OFF "guard pages (as WAMR_DISABLE_HW_BOUND_CHECK=1)")
+  endif()
+  string(REPLACE ";" ", " WR_MINI_OFF "${WR_MINI_OFF}")
+  message(STATUS "runtime_lib.cmake: WAMR_BUILD_MINI=1 turned off ${WR_MINI_OFF}")
+endif()
+
 # ---- platform and target ----
 if(NOT WAMR_BUILD_PLATFORM MATCHES "^(linux|darwin|freebsd|android)$")
   message(FATAL_ERROR "runtime_lib.cmake: WAMR_BUILD_PLATFORM=${WAMR_BUILD_PLATFORM} is not supported: only POSIX platforms (linux, darwin, freebsd, android) have a platform layer")
@@ -105,7 +132,6 @@ set(WAMR_RUNTIME_LIB_SOURCE
   ${WR_RUNTIME_DIR}/interp/interp.c
   ${WR_RUNTIME_DIR}/interp/atomics.c
   ${WR_RUNTIME_DIR}/thread/wait.c
-  ${WR_RUNTIME_DIR}/thread/thread_mgr.c
   ${WR_RUNTIME_DIR}/common/error.c
   ${WR_RUNTIME_DIR}/common/sort.c
   ${WR_RUNTIME_DIR}/common/log.c
@@ -117,6 +143,12 @@ set(WAMR_RUNTIME_LIB_SOURCE
   ${WR_RUNTIME_DIR}/common/wasm_memory.c
   ${WR_RUNTIME_DIR}/common/read_file.c
 )
+if(WAMR_BUILD_MINI)
+  # the spawn API answers "not built in" (thread groups, spawned exec envs)
+  list(APPEND WAMR_RUNTIME_LIB_SOURCE ${WR_RUNTIME_DIR}/thread/thread_mgr_none.c)
+else()
+  list(APPEND WAMR_RUNTIME_LIB_SOURCE ${WR_RUNTIME_DIR}/thread/thread_mgr.c)
+endif()
 if(WAMR_BUILD_LIBC_BUILTIN)
   # libc-builtin: printf, malloc, strlen, ... under module "env", registered at init
   list(APPEND WAMR_RUNTIME_LIB_SOURCE
@@ -182,6 +214,38 @@ include_directories(${WR_RUNTIME_DIR}/include)
 # include path sees nothing but the public headers.
 set_property(SOURCE ${WAMR_RUNTIME_LIB_SOURCE} APPEND PROPERTY INCLUDE_DIRECTORIES ${WR_RUNTIME_DIR})
 # computed goto is a GNU extension the interpreter relies on
+# -ffp-contract=off: wasm rounds every f64/f32 operation; a fused
+# multiply-add (gcc contracts a * b + c across statements by default in GNU
+# mode, on targets with FMA such as AArch64) would round once and differ.
 if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
-  set_source_files_properties(${WR_RUNTIME_DIR}/interp/interp.c PROPERTIES COMPILE_OPTIONS "-std=gnu11")
+  set_source_files_properties(${WR_RUNTIME_DIR}/interp/interp.c PROPERTIES COMPILE_OPTIONS
+                              "-std=gnu11;-ffp-contract=off")
+endif()
+# MINI is built for size, on the runtime's own sources only (their options
+# come after the build type's -O on the command line, so they win). Text of
+# the MINI libvmlib.a on x86-64 with gcc 12 when this was written (size -B
+# -t, in KiB; test/mini's embedder, stripped, in brackets):
+#  -Os (not in Debug builds): 175 at -O3, 146 at -O2 -> 111 (124). gcc's
+#    -Oz is 0.3 larger; clang's -Os leaves 115 in all, its -Oz 103, so
+#    clang gets -Oz.
+#  -fno-asynchronous-unwind-tables -fno-unwind-tables: no .eh_frame, which
+#    size counts as text: -18 (-21). The cost: nothing unwinds through
+#    runtime frames (a C++ exception thrown by a native, backtrace(3), perf
+#    --call-graph=dwarf); gdb still unwinds a -g build by its debug info.
+#  -ffunction-sections -fdata-sections: -0.3 in the library, but an embedder
+#    linking with -Wl,--gc-sections drops every function it never reaches:
+#    -8.5 (a static library has no link step of its own for --gc-sections
+#    to apply to). All together: 93 (95).
+# interp.c keeps the build type's -O: its loop is no smaller at -Os (+0.6
+# against -O3) and -Os makes it slower (fib: 1.4 times the time).
+if(WAMR_BUILD_MINI)
+  set(WR_MINI_SIZE_SOURCES ${WAMR_RUNTIME_LIB_SOURCE})
+  list(REMOVE_ITEM WR_MINI_SIZE_SOURCES ${WR_RUNTIME_DIR}/interp/interp.c)
+  set_property(SOURCE ${WR_MINI_SIZE_SOURCES} APPEND PROPERTY COMPILE_OPTIONS
+               "$<$<NOT:$<CONFIG:Debug>>:$<IF:$<C_COMPILER_ID:Clang,AppleClang>,-Oz,-Os>>")
+  if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+    set_property(SOURCE ${WAMR_RUNTIME_LIB_SOURCE} APPEND PROPERTY COMPILE_OPTIONS
+                 -fno-asynchronous-unwind-tables -fno-unwind-tables
+                 -ffunction-sections -fdata-sections)
+  endif()
 endif()

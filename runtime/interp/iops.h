@@ -281,7 +281,13 @@
     IOP(I32_ADD_BR_NE, "DABCT", "") \
     IOP(I32_ADD_BR_LT_S, "DABCT", "") \
     IOP(I32_ADD_BR_LT_U, "DABCT", "") \
-    IOP(I32_ADD_BR_LE_U, "DABCT", "")
+    IOP(I32_ADD_BR_LE_U, "DABCT", "") \
+    /* array elements: mem[(A + (B << I1), wrapping) + I2], mem[(A + B, wrapping) + I] */ \
+    IOP(I32_LOAD_SHL, "DABII", "") \
+    IOP(I64_LOAD_SHL, "DABII", "") \
+    IOP(I32_LOAD8_U_IDX, "DABI", "") \
+    IOP(I32_STORE8_IMM_IDX, "ABII", "mem[(A + B, wrapping) + I2] = I1") \
+    IOP(I32_ADD3, "DABC", "D = A + B + C")
 /* clang-format on */
 
 typedef enum {

@@ -261,10 +261,12 @@ static bool emit_binary_mem(Translator *t, IopCode op, uint8_t out, Entry *reg,
 }
 
 
-/* x * y combined with c: F64_MUL_ADD, F64_MUL_SUB, F64_MUL_RSUB. */
-static bool emit_mul_sum(Translator *t, IopCode op, uint32_t x, uint32_t y, const Entry *c)
+/* An operation "DABC" on slots x and y (from an instruction taken back)
+ * and c: F64_MUL_ADD, F64_MUL_SUB, F64_MUL_RSUB, I32_ADD3. */
+static bool emit_fused3(Translator *t, IopCode op, uint8_t type, uint32_t x, uint32_t y,
+                        const Entry *c)
 {
-    emit_producer(t, op, VT_F64);
+    emit_producer(t, op, type);
     tr_emit_word(t, x);
     tr_emit_word(t, y);
     tr_emit_word(t, c->slot);
@@ -304,6 +306,13 @@ static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
         return emit_add_shl(t, &a, x, k);
     if (op == IOP_I32_ADD && !b.is_const && b.slot < t->n_locals && take_op3(t, &a, IOP_I32_SHL_IMM, &x, &k))
         return emit_add_shl(t, &b, x, k);
+    if (op == IOP_I32_ADD && !a.is_const && !b.is_const) {
+        /* a sum just computed, on either side: three terms at once */
+        if (take_op3(t, &b, IOP_I32_ADD, &x, &k))
+            return emit_fused3(t, IOP_I32_ADD3, VT_I32, x, k, &a);
+        if (b.slot < t->n_locals && take_op3(t, &a, IOP_I32_ADD, &x, &k))
+            return emit_fused3(t, IOP_I32_ADD3, VT_I32, x, k, &b);
+    }
     if (op == IOP_I32_XOR && !a.is_const && !b.is_const) {
         /* either operand rotated or shifted just before (the left one only
          * when the right one is a local: then the left one came last) */
@@ -320,9 +329,9 @@ static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
         /* a product just computed, on either side (the left one only when the
          * right one is a local: then the left one came last) */
         if (take_op3(t, &b, IOP_F64_MUL, &x, &k))
-            return emit_mul_sum(t, op == IOP_F64_ADD ? IOP_F64_MUL_ADD : IOP_F64_MUL_RSUB, x, k, &a);
+            return emit_fused3(t, op == IOP_F64_ADD ? IOP_F64_MUL_ADD : IOP_F64_MUL_RSUB, VT_F64, x, k, &a);
         if (b.slot < t->n_locals && take_op3(t, &a, IOP_F64_MUL, &x, &k))
-            return emit_mul_sum(t, op == IOP_F64_ADD ? IOP_F64_MUL_ADD : IOP_F64_MUL_SUB, x, k, &b);
+            return emit_fused3(t, op == IOP_F64_ADD ? IOP_F64_MUL_ADD : IOP_F64_MUL_SUB, VT_F64, x, k, &b);
     }
     if (mem_form(op) != IOP_COUNT) {
         if (take_load(t, &b, op, addr))
@@ -584,6 +593,21 @@ static IopCode abs_form(IopCode op, uint8_t type)
     }
 }
 
+/* When the address is the I32_ADD_SHL emitted just before (no instruction
+ * and no label since), takes it back: base, index and shift in out[]. */
+static bool take_add_shl(Translator *t, const Entry *addr, uint32_t out[3])
+{
+    uint32_t d = t->fold_word;
+    if (d == NO_POS || t->fold_op != IOP_I32_ADD_SHL || t->code_len != d + 4 || addr->is_const ||
+        addr->slot < t->n_locals || t->code[d] != addr->slot || tr_is_dead(t))
+        return false;
+    out[0] = t->code[d + 1];
+    out[1] = t->code[d + 2];
+    out[2] = t->code[d + 3];
+    tr_take_back(t, d - 1);
+    return true;
+}
+
 /* `x[i] += v` in f64: when the stored value is the F64_ADD_MEM emitted just
  * before (no instruction and no label since), reading the very address the
  * store writes, both become one read-modify-write. */
@@ -660,6 +684,24 @@ static bool op_load(Translator *t, IopCode op, uint8_t type, uint32_t max_align)
             tr_emit_word(t, (uint32_t)addr.value + offset);
         return !t->failed;
     }
+    uint32_t index[3];
+    IopCode shl_op = op == IOP_I32_LOAD ? IOP_I32_LOAD_SHL : op == IOP_I64_LOAD ? IOP_I64_LOAD_SHL
+                                                                                 : IOP_COUNT;
+    if (shl_op != IOP_COUNT && take_add_shl(t, &addr, index)) {
+        emit_producer(t, shl_op, type);
+        tr_emit_word(t, index[0]);
+        tr_emit_word(t, index[1]);
+        tr_emit_word(t, index[2]);
+        tr_emit_word(t, offset);
+        return !t->failed;
+    }
+    if (op == IOP_I32_LOAD8_U && take_op3(t, &addr, IOP_I32_ADD, &index[0], &index[1])) {
+        emit_producer(t, IOP_I32_LOAD8_U_IDX, type);
+        tr_emit_word(t, index[0]);
+        tr_emit_word(t, index[1]);
+        tr_emit_word(t, offset);
+        return !t->failed;
+    }
     if (add_form(op) != IOP_COUNT && take_address_add(t, &addr, &base, &imm)) {
         emit_producer(t, add_form(op), type);
         tr_emit_word(t, base);
@@ -701,6 +743,15 @@ static bool op_store(Translator *t, IopCode op, uint8_t type, uint32_t max_align
         !tr_pop_operand(t, VT_I32, &addr))
         return false;
     IopCode with_imm = store_imm_form(op, type, &val);
+    uint32_t x, y;
+    if (with_imm == IOP_I32_STORE8_IMM && take_op3(t, &addr, IOP_I32_ADD, &x, &y)) {
+        tr_emit_op(t, IOP_I32_STORE8_IMM_IDX);
+        tr_emit_word(t, x);
+        tr_emit_word(t, y);
+        tr_emit_word(t, (uint32_t)val.value);
+        tr_emit_word(t, offset);
+        return !t->failed;
+    }
     if (with_imm != IOP_COUNT) {
         tr_materialize(t, &addr);
         if (!tr_is_dead(t)) {

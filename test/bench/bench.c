@@ -4,8 +4,11 @@
  * output, and prints a table of median wall-clock times and ratios to native,
  * then start-up, peak RSS, code size and load-speed figures.
  *   wasm-bench --iwasm PATH --native-dir DIR --wasm-dir DIR [--loadstat PATH]
- *              [--vmlib PATH] [--runs N] [--timeout SECONDS] [KERNEL...]
+ *              [--vmlib PATH] [--minilib PATH] [--miniembed PATH] [--runs N]
+ *              [--timeout SECONDS] [KERNEL...]
  * With no KERNEL, every program in --native-dir but hello is a kernel.
+ * --minilib and --miniembed are the WAMR_BUILD_MINI libvmlib.a and the
+ * minimal embedder linked with it (test/mini), whose text sizes are printed.
  * BENCH_PEERS="wasm3=/path/wasm3 wt='wasmtime run'" adds runtimes: each is a
  * command prefix to which the .wasm path is appended.
  * Exit status: 0 when every run succeeded with the native output, 1 when one
@@ -63,7 +66,7 @@ typedef struct Cell {
 } Cell;
 
 typedef struct Config {
-    const char *iwasm, *native_dir, *wasm_dir, *loadstat, *vmlib;
+    const char *iwasm, *native_dir, *wasm_dir, *loadstat, *vmlib, *minilib, *miniembed;
     int runs;
     unsigned timeout_s;
     const char *kernels[MAX_KERNELS];
@@ -577,8 +580,9 @@ static void find_kernels(Config *cfg)
 static void usage(void)
 {
     fprintf(stderr, "usage: wasm-bench --iwasm PATH --native-dir DIR --wasm-dir DIR\n"
-                    "                  [--loadstat PATH] [--vmlib PATH] [--runs N]\n"
-                    "                  [--timeout SECONDS] [KERNEL...]\n"
+                    "                  [--loadstat PATH] [--vmlib PATH] [--minilib PATH]\n"
+                    "                  [--miniembed PATH] [--runs N] [--timeout SECONDS]\n"
+                    "                  [KERNEL...]\n"
                     "BENCH_PEERS=\"name=cmd name2='cmd with args'\" adds runtimes.\n");
     exit(2);
 }
@@ -593,6 +597,8 @@ static void parse_args(int argc, char **argv, Config *out_cfg)
                             : !strcmp(a, "--wasm-dir")   ? &out_cfg->wasm_dir
                             : !strcmp(a, "--loadstat")   ? &out_cfg->loadstat
                             : !strcmp(a, "--vmlib")      ? &out_cfg->vmlib
+                            : !strcmp(a, "--minilib")    ? &out_cfg->minilib
+                            : !strcmp(a, "--miniembed")  ? &out_cfg->miniembed
                                                          : NULL;
         if (slot && v)
             *slot = argv[++i];
@@ -646,6 +652,8 @@ static void print_report(const Config *cfg, const Runtime *rts, int n_rts,
     }
     print_size("iwasm:", cfg->iwasm);
     print_size("libvmlib.a:", cfg->vmlib);
+    print_size("minimal lib (MINI):", cfg->minilib);
+    print_size("minimal embedder (MINI):", cfg->miniembed);
     if (cfg->loadstat) {
         print_loadstat(cfg, "hello", "a small module");
         int largest = largest_wasm_kernel(cfg);
