@@ -269,6 +269,7 @@
     IOP(I32_XOR_SHR_U, "DABI", "D = A ^ (B >> I)") \
     IOP(I32_SHR_U_AND_IMM, "DAII", "D = (A >> I1) & I2: a bit field") \
     IOP(I32_ADD_IMM2, "DAIDAI", "D1 = A1 + I1, then D2 = A2 + I2") \
+    IOP(I32_ADD2, "DABDAB", "D1 = A1 + B1, then D2 = A2 + B2") \
     /* `p->n += k`, keeping the old value: D = mem[A + I2]; mem[A + I2] = D + I1 */ \
     IOP(I32_LOAD_ADD_IMM_STORE, "DAII", "") \
     /* a product feeding a sum, each rounded as the two wasm instructions are */ \

@@ -178,6 +178,41 @@ uint32_t tr_home(const Translator *t, uint32_t height)
     return t->n_locals + height;
 }
 
+/* The instruction doing op twice in a row, IOP_COUNT if there is none. */
+static IopCode pair_of(IopCode op)
+{
+    switch (op) {
+    case IOP_MOV: return IOP_MOV2;
+    case IOP_I32_ADD_IMM: return IOP_I32_ADD_IMM2;
+    case IOP_I32_ADD: return IOP_I32_ADD2;
+    default: return IOP_COUNT;
+    }
+}
+
+/* When the last instruction is the pair of op (length words each, see
+ * tr_merge_into_last) and its second half writes slot dst, splits it back
+ * into two instructions, so that the second can be taken back and fused
+ * into what follows. */
+void tr_unpair_last(Translator *t, IopCode op, uint32_t length, uint32_t dst)
+{
+    IopCode pair = pair_of(op);
+    uint32_t pos = t->last_op_pos, n = length - 1;
+    if (pair == IOP_COUNT || pos == NO_POS || tr_is_dead(t) || pos + 1 + 2 * n != t->code_len ||
+        t->code[pos] != interp_handler_word(pair) || t->code[pos + n + 1] != dst)
+        return;
+    tr_emit_word(t, 0);
+    if (t->failed)
+        return;
+    memmove(&t->code[pos + n + 2], &t->code[pos + n + 1], n * sizeof(uint32_t));
+    t->code[pos] = t->code[pos + n + 1] = interp_handler_word(op);
+    t->prev_op_pos = pos;
+    t->last_op_pos = pos + n + 1;
+    if (t->fold_word == pos + n + 1) {
+        t->fold_word++;
+        t->fold_op = op;
+    }
+}
+
 /* When the last instruction is op (length words, no label since), turns
  * it into pair, whose first half it already is: the caller appends the
  * second half's operands. Same order of effects, operands in place. */
@@ -740,6 +775,10 @@ static uint32_t emit_cond_branch(Translator *t, const Condition *c, bool when_tr
                                      : branch_form(c->cmp, when_true);
     bool two = c->cmp != IOP_COUNT && c->cmp != IOP_I32_EQZ && c->cmp != IOP_I64_EQZ;
     IopCode stepped = counter_step_form(op);
+    if (stepped != IOP_COUNT)
+        tr_unpair_last(t, IOP_I32_ADD_IMM, 4, c->slot);
+    if (counter_step_reg_form(op) != IOP_COUNT)
+        tr_unpair_last(t, IOP_I32_ADD, 4, c->slot);
     uint32_t step = stepped == IOP_COUNT ? NO_POS : tr_last_op_if(t, IOP_I32_ADD_IMM, 4);
     IopCode stepped_reg = counter_step_reg_form(op);
     uint32_t step_reg = stepped_reg == IOP_COUNT ? NO_POS : tr_last_op_if(t, IOP_I32_ADD, 4);
@@ -881,6 +920,7 @@ static bool op_end(Translator *t)
         return false;
     if (c->kind == CTRL_FUNC) {
         /* check_block_end left the results home, at heights 0..n-1 */
+        tr_unpair_last(t, IOP_MOV, 3, tr_home(t, 0));
         uint32_t mov = tr_last_op_if(t, IOP_MOV, 3);
         if (bt_n_results(&c->bt) == 1 && mov != NO_POS && t->code[mov + 1] == tr_home(t, 0)) {
             /* the result was just moved home: return it from where it was */

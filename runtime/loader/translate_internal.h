@@ -122,6 +122,7 @@ uint32_t tr_emit_op(Translator *t, IopCode op);
 void tr_take_back(Translator *t, uint32_t pos);
 bool tr_merge_into_last(Translator *t, IopCode op, uint32_t length, IopCode pair);
 uint32_t tr_last_op_if(const Translator *t, IopCode op, uint32_t length);
+void tr_unpair_last(Translator *t, IopCode op, uint32_t length, uint32_t dst);
 void tr_forget_fusions(Translator *t);
 uint32_t tr_home(const Translator *t, uint32_t height);
 void tr_emit_value_to(Translator *t, uint32_t dst, const Entry *e);

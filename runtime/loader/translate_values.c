@@ -129,6 +129,8 @@ static bool swapped_form(IopCode op, IopCode *out)
 static bool take_op3(Translator *t, const Entry *e, IopCode op, uint32_t *out_x,
                         uint32_t *out_k)
 {
+    if (!e->is_const && e->slot >= t->n_locals)
+        tr_unpair_last(t, op, 4, e->slot);
     uint32_t d = t->fold_word;
     if (d == NO_POS || t->fold_op != op || t->code_len != d + 3 || e->is_const ||
         e->slot < t->n_locals || t->code[d] != e->slot || tr_is_dead(t))
@@ -137,6 +139,20 @@ static bool take_op3(Translator *t, const Entry *e, IopCode op, uint32_t *out_x,
     *out_k = t->code[d + 2];
     tr_take_back(t, d - 1);
     return true;
+}
+
+/* Emits the second half of pair, an op of a destination and two words,
+ * into the last instruction, which tr_merge_into_last made the pair. */
+static bool emit_second_half(Translator *t, IopCode pair, uint8_t out, uint32_t w1, uint32_t w2)
+{
+    uint32_t dst = tr_push(t, out);
+    t->fold_word = t->code_len;
+    t->fold_height = t->height;
+    t->fold_op = pair;
+    tr_emit_word(t, dst);
+    tr_emit_word(t, w1);
+    tr_emit_word(t, w2);
+    return !t->failed;
 }
 
 static bool emit_binary_imm(Translator *t, IopCode op, uint8_t out, Entry *reg, uint32_t imm)
@@ -150,17 +166,9 @@ static bool emit_binary_imm(Translator *t, IopCode op, uint8_t out, Entry *reg, 
         tr_emit_word(t, imm);
         return !t->failed;
     }
-    if (op == IOP_I32_ADD_IMM && tr_merge_into_last(t, IOP_I32_ADD_IMM, 4, IOP_I32_ADD_IMM2)) {
-        /* a second add of an immediate in a row: one I32_ADD_IMM2 */
-        uint32_t dst = tr_push(t, out);
-        t->fold_word = t->code_len;
-        t->fold_height = t->height;
-        t->fold_op = IOP_I32_ADD_IMM2;
-        tr_emit_word(t, dst);
-        tr_emit_word(t, reg->slot);
-        tr_emit_word(t, imm);
-        return !t->failed;
-    }
+    /* a second add of an immediate in a row: one I32_ADD_IMM2 */
+    if (op == IOP_I32_ADD_IMM && tr_merge_into_last(t, IOP_I32_ADD_IMM, 4, IOP_I32_ADD_IMM2))
+        return emit_second_half(t, IOP_I32_ADD_IMM2, out, reg->slot, imm);
     emit_producer(t, op, out);
     if (!tr_is_dead(t)) {
         tr_emit_word(t, reg->slot);
@@ -352,6 +360,9 @@ static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
         return emit_binary_imm64(t, imm_op, out, &b, a.value);
     tr_materialize(t, &a);
     tr_materialize(t, &b);
+    /* a second add of two slots in a row: one I32_ADD2 */
+    if (op == IOP_I32_ADD && tr_merge_into_last(t, IOP_I32_ADD, 4, IOP_I32_ADD2))
+        return emit_second_half(t, IOP_I32_ADD2, out, a.slot, b.slot);
     emit_producer(t, op, out);
     if (!tr_is_dead(t)) {
         tr_emit_word(t, a.slot);
@@ -563,22 +574,7 @@ static IopCode add_form(IopCode op)
 static bool take_address_add(Translator *t, const Entry *addr, uint32_t *out_base,
                              uint32_t *out_imm)
 {
-    uint32_t d = t->fold_word;
-    if (d == NO_POS || (t->fold_op != IOP_I32_ADD_IMM && t->fold_op != IOP_I32_ADD_IMM2) ||
-        t->code_len != d + 3 || addr->is_const || addr->slot < t->n_locals ||
-        t->code[d] != addr->slot || tr_is_dead(t))
-        return false;
-    *out_base = t->code[d + 1];
-    *out_imm = t->code[d + 2];
-    if (t->fold_op == IOP_I32_ADD_IMM2) {
-        /* only the second half goes: the first is an I32_ADD_IMM again */
-        t->code[d - 4] = interp_handler_word(IOP_I32_ADD_IMM);
-        t->code_len = d;
-        tr_forget_fusions(t);
-        return true;
-    }
-    tr_take_back(t, d - 1);
-    return true;
+    return take_op3(t, addr, IOP_I32_ADD_IMM, out_base, out_imm);
 }
 
 /* The access at a constant address, for the widths that have one. */
