@@ -287,8 +287,15 @@
     IOP(I32_LOAD_SHL, "DABII", "") \
     IOP(I64_LOAD_SHL, "DABII", "") \
     IOP(I32_LOAD8_U_IDX, "DABI", "") \
+    IOP(I32_LOAD16_U_IDX, "DABI", "") \
+    IOP(I32_LOAD16_S_IDX, "DABI", "") \
+    IOP(I32_LOAD_IDX, "DABI", "") \
     IOP(I32_STORE8_IMM_IDX, "ABII", "mem[(A + B, wrapping) + I2] = I1") \
-    IOP(I32_ADD3, "DABC", "D = A + B + C")
+    IOP(I32_ADD3, "DABC", "D = A + B + C") \
+    IOP(I32_MUL_ADD, "DABC", "D = A * B + C") \
+    IOP(I32_ROTL_XOR_ROTL, "DAIBI", "D = rotl(A, I1) ^ rotl(B, I2)") \
+    IOP(F64_MUL3, "DABC", "D = (A * B) * C") \
+    IOP(F64_MUL_ADD_TO_MEM, "ABCII", "mem[(C + I1, wrapping) + I2] += A * B (f64)")
 /* clang-format on */
 
 typedef enum {

@@ -284,6 +284,20 @@ static bool emit_fused3(Translator *t, IopCode op, uint8_t type, uint32_t x, uin
 /* a op (x shifted by k): I32_XOR_ROTL, I32_XOR_SHR_U. */
 static bool emit_mixed(Translator *t, IopCode op, Entry *a, uint32_t x, uint32_t k)
 {
+    uint32_t rot = op == IOP_I32_XOR_ROTL && a->slot >= t->n_locals
+                       ? tr_last_op_if(t, IOP_I32_ROTL_IMM, 4)
+                       : NO_POS;
+    if (rot != NO_POS && t->code[rot + 1] == a->slot && x != a->slot) {
+        /* the other operand is a rotation too, just before: both in one */
+        uint32_t y = t->code[rot + 2], j = t->code[rot + 3];
+        tr_take_back(t, rot);
+        emit_producer(t, IOP_I32_ROTL_XOR_ROTL, VT_I32);
+        tr_emit_word(t, y);
+        tr_emit_word(t, j);
+        tr_emit_word(t, x);
+        tr_emit_word(t, k);
+        return !t->failed;
+    }
     emit_producer(t, op, VT_I32);
     tr_emit_word(t, a->slot);
     tr_emit_word(t, x);
@@ -320,6 +334,18 @@ static bool op_binary(Translator *t, IopCode op, uint8_t in, uint8_t out)
             return emit_fused3(t, IOP_I32_ADD3, VT_I32, x, k, &a);
         if (b.slot < t->n_locals && take_op3(t, &a, IOP_I32_ADD, &x, &k))
             return emit_fused3(t, IOP_I32_ADD3, VT_I32, x, k, &b);
+        /* or a product: multiply-accumulate */
+        if (take_op3(t, &b, IOP_I32_MUL, &x, &k))
+            return emit_fused3(t, IOP_I32_MUL_ADD, VT_I32, x, k, &a);
+        if (b.slot < t->n_locals && take_op3(t, &a, IOP_I32_MUL, &x, &k))
+            return emit_fused3(t, IOP_I32_MUL_ADD, VT_I32, x, k, &b);
+    }
+    if (op == IOP_F64_MUL && !a.is_const && !b.is_const) {
+        /* a product of three, rounded after each multiply as wasm does */
+        if (take_op3(t, &b, IOP_F64_MUL, &x, &k))
+            return emit_fused3(t, IOP_F64_MUL3, VT_F64, x, k, &a);
+        if (b.slot < t->n_locals && take_op3(t, &a, IOP_F64_MUL, &x, &k))
+            return emit_fused3(t, IOP_F64_MUL3, VT_F64, x, k, &b);
     }
     if (op == IOP_I32_XOR && !a.is_const && !b.is_const) {
         /* either operand rotated or shifted just before (the left one only
@@ -633,6 +659,19 @@ static bool take_add_to_mem(Translator *t, const Entry *addr, const Entry *val, 
         tr_emit_word(t, off);
         return true;
     }
+    mul = tr_last_op_if(t, IOP_F64_MUL, 4);
+    if (mul != NO_POS && t->code[mul + 1] == a && a >= t->n_locals) {
+        /* a product of two slots */
+        uint32_t x = t->code[mul + 2], y = t->code[mul + 3];
+        tr_take_back(t, mul);
+        tr_emit_op(t, IOP_F64_MUL_ADD_TO_MEM);
+        tr_emit_word(t, x);
+        tr_emit_word(t, y);
+        tr_emit_word(t, addr->slot);
+        tr_emit_word(t, 0);
+        tr_emit_word(t, offset);
+        return true;
+    }
     tr_emit_op(t, IOP_F64_ADD_TO_MEM);
     tr_emit_word(t, a);
     tr_emit_word(t, addr->slot);
@@ -691,8 +730,13 @@ static bool op_load(Translator *t, IopCode op, uint8_t type, uint32_t max_align)
         tr_emit_word(t, offset);
         return !t->failed;
     }
-    if (op == IOP_I32_LOAD8_U && take_op3(t, &addr, IOP_I32_ADD, &index[0], &index[1])) {
-        emit_producer(t, IOP_I32_LOAD8_U_IDX, type);
+    IopCode idx_op = op == IOP_I32_LOAD8_U    ? IOP_I32_LOAD8_U_IDX
+                     : op == IOP_I32_LOAD16_U ? IOP_I32_LOAD16_U_IDX
+                     : op == IOP_I32_LOAD16_S ? IOP_I32_LOAD16_S_IDX
+                     : op == IOP_I32_LOAD     ? IOP_I32_LOAD_IDX
+                                              : IOP_COUNT;
+    if (idx_op != IOP_COUNT && take_op3(t, &addr, IOP_I32_ADD, &index[0], &index[1])) {
+        emit_producer(t, idx_op, type);
         tr_emit_word(t, index[0]);
         tr_emit_word(t, index[1]);
         tr_emit_word(t, offset);
