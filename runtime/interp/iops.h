@@ -286,6 +286,7 @@
     /* array elements: mem[(A + (B << I1), wrapping) + I2], mem[(A + B, wrapping) + I] */ \
     IOP(I32_LOAD_SHL, "DABII", "") \
     IOP(I64_LOAD_SHL, "DABII", "") \
+    IOP(I32_LOAD_SHL_IMM, "DAIII", "D = mem[((A << I1) + I2, wrapping) + I3]: table[i]") \
     IOP(I32_LOAD8_U_IDX, "DABI", "") \
     IOP(I32_LOAD16_U_IDX, "DABI", "") \
     IOP(I32_LOAD16_S_IDX, "DABI", "") \

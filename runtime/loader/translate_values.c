@@ -743,6 +743,20 @@ static bool op_load(Translator *t, IopCode op, uint8_t type, uint32_t max_align)
         return !t->failed;
     }
     if (add_form(op) != IOP_COUNT && take_address_add(t, &addr, &base, &imm)) {
+        uint32_t shl = op == IOP_I32_LOAD && base >= t->n_locals
+                           ? tr_last_op_if(t, IOP_I32_SHL_IMM, 4)
+                           : NO_POS;
+        if (shl != NO_POS && t->code[shl + 1] == base) {
+            /* and the base was scaled just before: a static table's element */
+            uint32_t x = t->code[shl + 2], k = t->code[shl + 3];
+            tr_take_back(t, shl);
+            emit_producer(t, IOP_I32_LOAD_SHL_IMM, type);
+            tr_emit_word(t, x);
+            tr_emit_word(t, k);
+            tr_emit_word(t, imm);
+            tr_emit_word(t, offset);
+            return !t->failed;
+        }
         emit_producer(t, add_form(op), type);
         tr_emit_word(t, base);
         tr_emit_word(t, imm);
