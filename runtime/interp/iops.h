@@ -287,6 +287,8 @@
     IOP(I32_LOAD_SHL, "DABII", "") \
     IOP(I64_LOAD_SHL, "DABII", "") \
     IOP(I32_LOAD_SHL_IMM, "DAIII", "D = mem[((A << I1) + I2, wrapping) + I3]: table[i]") \
+    IOP(I32_DIV_U_IMM, "DAI", "D = A / I, I != 0") \
+    IOP(I32_REM_U_IMM, "DAI", "D = A % I, I != 0") \
     IOP(I32_LOAD8_U_IDX, "DABI", "") \
     IOP(I32_LOAD16_U_IDX, "DABI", "") \
     IOP(I32_LOAD16_S_IDX, "DABI", "") \

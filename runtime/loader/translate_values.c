@@ -75,6 +75,14 @@ static bool imm_form(IopCode op, uint64_t v, IopCode *out_op, uint32_t *out_imm)
     case IOP_I32_SHR_U: *out_op = IOP_I32_SHR_U_IMM; *out_imm = v & 31; return true;
     case IOP_I32_ROTL: *out_op = IOP_I32_ROTL_IMM; *out_imm = v & 31; return true;
     case IOP_I32_ROTR: *out_op = IOP_I32_ROTL_IMM; *out_imm = (32 - (v & 31)) & 31; return true;
+    case IOP_I32_DIV_U:
+    case IOP_I32_REM_U:
+        /* a constant divisor other than zero: no trap to check at run time */
+        if ((uint32_t)v == 0)
+            return false;
+        *out_op = op == IOP_I32_DIV_U ? IOP_I32_DIV_U_IMM : IOP_I32_REM_U_IMM;
+        *out_imm = (uint32_t)v;
+        return true;
     case IOP_I64_SHL: *out_op = IOP_I64_SHL_IMM; *out_imm = v & 63; return true;
     case IOP_I64_SHR_S: *out_op = IOP_I64_SHR_S_IMM; *out_imm = v & 63; return true;
     case IOP_I64_SHR_U: *out_op = IOP_I64_SHR_U_IMM; *out_imm = v & 63; return true;
