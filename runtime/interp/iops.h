@@ -287,6 +287,8 @@
     IOP(I32_LOAD_SHL, "DABII", "") \
     IOP(I64_LOAD_SHL, "DABII", "") \
     IOP(I32_LOAD_SHL_IMM, "DAIII", "D = mem[((A << I1) + I2, wrapping) + I3]: table[i]") \
+    IOP(BR_I32_AND_IMM_NZ, "AIT", "jump if A & I != 0: a flag bit test") \
+    IOP(BR_I32_AND_IMM_Z, "AIT", "jump if A & I == 0") \
     IOP(I32_DIV_U_IMM, "DAI", "D = A / I, I != 0") \
     IOP(I32_REM_U_IMM, "DAI", "D = A % I, I != 0") \
     IOP(I32_LOAD8_U_IDX, "DABI", "") \

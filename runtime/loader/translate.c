@@ -698,6 +698,8 @@ static IopCode branch_form(IopCode cmp, bool when_true)
         return when_true ? IOP_BR_IF_NOT : IOP_BR_IF;
     if (cmp == IOP_I64_EQZ)
         return when_true ? IOP_BR_I64_EQZ : IOP_BR_I64_NEZ;
+    if (cmp == IOP_I32_AND_IMM) /* a condition that is a bit test */
+        return when_true ? IOP_BR_I32_AND_IMM_NZ : IOP_BR_I32_AND_IMM_Z;
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         int k = cmp_index(groups[g].cmps, cmp);
         if (k >= 0)
