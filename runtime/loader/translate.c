@@ -700,6 +700,8 @@ static IopCode branch_form(IopCode cmp, bool when_true)
         return when_true ? IOP_BR_I64_EQZ : IOP_BR_I64_NEZ;
     if (cmp == IOP_I32_AND_IMM) /* a condition that is a bit test */
         return when_true ? IOP_BR_I32_AND_IMM_NZ : IOP_BR_I32_AND_IMM_Z;
+    if (cmp == IOP_BR_I32_AND_IMM_Z) /* its negation (see pop_condition) */
+        return when_true ? IOP_BR_I32_AND_IMM_Z : IOP_BR_I32_AND_IMM_NZ;
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         int k = cmp_index(groups[g].cmps, cmp);
         if (k >= 0)
@@ -730,6 +732,16 @@ static bool pop_condition(Translator *t, Condition *out)
         if (t->fold_op != IOP_I32_EQZ && t->fold_op != IOP_I64_EQZ)
             out->b = t->code[at + 3];
         tr_take_back(t, at);
+        uint32_t test = out->cmp == IOP_I32_EQZ && out->slot >= t->n_locals
+                            ? tr_last_op_if(t, IOP_I32_AND_IMM, 4)
+                            : NO_POS;
+        if (test != NO_POS && t->code[test + 1] == out->slot) {
+            /* !(x & m): the bit test's negation, named by its branch */
+            out->cmp = IOP_BR_I32_AND_IMM_Z;
+            out->slot = t->code[test + 2];
+            out->b = t->code[test + 3];
+            tr_take_back(t, test);
+        }
     }
     return true;
 }
